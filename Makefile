@@ -1,0 +1,71 @@
+# Gigafactory Access Portal: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Start embedded PostgreSQL/Redis under ./var unless DATABASE_URL / REDIS_URL are set.
+SERVICES := eval "$$($(PY) scripts/devservices.py start)"
+
+.PHONY: help install run test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## Create .venv and install Python and npm dependencies
+
+run: install ## Serve web + Celery worker + beat on http://127.0.0.1:8000 with demo data
+	@$(SERVICES) && DEBUG=$${DEBUG:-1} $(PY) scripts/run.py
+
+test: install ## The whole suite (unit, Celery worker, Playwright browser tests), then lint
+	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory lint
+
+test-fast: install ## The suite without browser tests
+	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install ## Only the Playwright browser tests
+	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+lint: install ## ruff, formatting, migrations and deploy checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@$(SERVICES) && PORTAL_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	@$(MAKE) --no-print-directory check-deploy
+
+check-deploy: install ## `manage.py check --deploy` with production-like settings
+	@$(SERVICES) && DEBUG=0 PORTAL_TESTING=0 SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
+		ALLOWED_HOSTS=portal.example.eu $(PY) manage.py check --deploy --fail-level WARNING
+
+fmt: install ## Format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Benchmarks (ledger throughput, allocation, usage import); prints numbers
+	@$(SERVICES) && PORTAL_TESTING=1 $(PY) scripts/bench.py
+
+migrations: install ## Make migrations after a model change
+	@$(SERVICES) && PORTAL_TESTING=1 $(PY) manage.py makemigrations
+
+requirements: ## Re-pin requirements.txt from requirements.in in a clean virtualenv
+	rm -rf /tmp/gap-reqs && $(PYTHON) -m venv /tmp/gap-reqs && /tmp/gap-reqs/bin/pip install --quiet -r requirements.in
+	{ echo "# Generated from requirements.in with 'make requirements'; keep every line pinned."; \
+	  /tmp/gap-reqs/bin/pip freeze --exclude pip --exclude setuptools; } > requirements.txt
+
+stop: ## Stop the embedded PostgreSQL and Redis under ./var
+	@test -x $(PY) && $(PY) scripts/devservices.py stop || true
+
+clean: stop ## Remove the virtualenv, node_modules, collected static and ./var (demo data)
+	rm -rf $(VENV) node_modules staticfiles var

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import MembershipRole, Organisation
+from portal.forms import BootstrapFormMixin
+
+
+class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["legal_name", "short_name", "country", "type", "vat_number", "pic", "website", "founded_on"]
+        widgets = {"founded_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].error_messages["invalid_choice"] = _(
+            "Choose an EU member state or a Horizon Europe associated country."
+        )
+
+
+class InvitationForm(BootstrapFormMixin, forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.MEMBER)
+
+
+class MembershipRoleForm(BootstrapFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Token name"), max_length=100, help_text=_("What will use it, e.g. 'usage sync script'.")
+    )
+
+
+class ProfileForm(BootstrapFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)

@@ -1,0 +1,209 @@
+"""Writes for users, organisations, memberships, invitations and API tokens.
+
+Every function takes keyword arguments and the acting user, checks permission and input, runs in one
+transaction and raises ``ValidationError`` (shown as a form error or an API 400) or ``PermissionDenied``.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    MembershipRole,
+    Organisation,
+    User,
+)
+from portal.emails import queue_templated_email
+
+ORGANISATION_FIELDS = ("legal_name", "short_name", "country", "type", "vat_number", "pic", "website", "founded_on")
+INVITATION_SALT = "accounts.invitation"
+
+
+def _is_owner(*, organisation: Organisation, user: User) -> bool:
+    return Membership.objects.filter(organisation=organisation, user=user, role=MembershipRole.OWNER).exists()
+
+
+def _require_owner(*, organisation: Organisation, user: User) -> None:
+    if not _is_owner(organisation=organisation, user=user):
+        raise PermissionDenied(_("Only owners of %(org)s can do this.") % {"org": organisation})
+
+
+def organisation_create(*, by: User, **fields) -> Organisation:
+    """Create an organisation; the creator becomes its first owner."""
+    organisation = Organisation(**{k: v for k, v in fields.items() if k in ORGANISATION_FIELDS})
+    organisation.full_clean()
+    with transaction.atomic():
+        organisation.save()
+        Membership.objects.create(organisation=organisation, user=by, role=MembershipRole.OWNER)
+    return organisation
+
+
+def organisation_update(*, organisation: Organisation, by: User, **fields) -> Organisation:
+    """Owners only. Unknown fields are ignored; validation as on create."""
+    _require_owner(organisation=organisation, user=by)
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        for name, value in fields.items():
+            if name in ORGANISATION_FIELDS:
+                setattr(organisation, name, value)
+        organisation.full_clean()
+        organisation.save()
+    return organisation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"id": invitation.pk, "email": invitation.email}, salt=INVITATION_SALT, compress=True)
+
+
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str = MembershipRole.MEMBER, by: User
+) -> Invitation:
+    """Owners invite by email; a signed link valid 7 days is emailed after commit."""
+    _require_owner(organisation=organisation, user=by)
+    email = email.strip().lower()
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": _("Choose owner or member.")})
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    with transaction.atomic():
+        # A new invitation replaces a pending one to the same address.
+        Invitation.objects.filter(organisation=organisation, email=email, status=InvitationStatus.PENDING).update(
+            status=InvitationStatus.REVOKED, responded_at=timezone.now()
+        )
+        invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=by)
+        url = settings.SITE_URL.rstrip("/") + reverse(
+            "invitation_respond", kwargs={"token": invitation_token(invitation)}
+        )
+        queue_templated_email(
+            to=[email],
+            template="accounts/email/invitation",
+            context={"invitation": invitation, "inviter": by, "url": url, "valid_days": Invitation.VALID_DAYS},
+        )
+    return invitation
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Resolve a token; a bad signature, expiry, or use raises ValidationError with a clear message."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=timezone.timedelta(days=Invitation.VALID_DAYS))
+    except signing.SignatureExpired:
+        raise ValidationError(_("This invitation has expired. Ask an owner of the organisation for a new one."))
+    except signing.BadSignature:
+        raise ValidationError(_("This invitation link is not valid."))
+    invitation = Invitation.objects.select_related("organisation").filter(pk=payload.get("id")).first()
+    if invitation is None or invitation.email != payload.get("email"):
+        raise ValidationError(_("This invitation link is not valid."))
+    return invitation
+
+
+def _respond(*, token: str, by: User, accept: bool) -> Invitation:
+    invitation = invitation_from_token(token)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.PENDING:
+            raise ValidationError(_("This invitation has already been used or withdrawn."))
+        if invitation.is_expired:
+            raise ValidationError(_("This invitation has expired. Ask an owner of the organisation for a new one."))
+        if by.email.lower() != invitation.email.lower():
+            raise ValidationError(
+                _("This invitation was sent to %(email)s. Log in with that address to answer it.")
+                % {"email": invitation.email}
+            )
+        if accept:
+            Membership.objects.get_or_create(
+                organisation=invitation.organisation, user=by, defaults={"role": invitation.role}
+            )
+        invitation.status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
+        invitation.responded_at = timezone.now()
+        invitation.responded_by = by
+        invitation.save(update_fields=["status", "responded_at", "responded_by"])
+    return invitation
+
+
+def invitation_accept(*, token: str, by: User) -> Invitation:
+    """Single use: a second accept (or accept after decline) is refused."""
+    return _respond(token=token, by=by, accept=True)
+
+
+def invitation_decline(*, token: str, by: User) -> Invitation:
+    return _respond(token=token, by=by, accept=False)
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    _require_owner(organisation=invitation.organisation, user=by)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.PENDING:
+            raise ValidationError(_("Only pending invitations can be withdrawn."))
+        invitation.status = InvitationStatus.REVOKED
+        invitation.responded_at = timezone.now()
+        invitation.save(update_fields=["status", "responded_at"])
+    return invitation
+
+
+def _lock_owners(organisation: Organisation) -> list[int]:
+    return list(
+        Membership.objects.select_for_update()
+        .filter(organisation=organisation, role=MembershipRole.OWNER)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+
+
+def membership_set_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Owners change roles; the last owner cannot be demoted."""
+    _require_owner(organisation=membership.organisation, user=by)
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": _("Choose owner or member.")})
+    with transaction.atomic():
+        owners = _lock_owners(membership.organisation)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == MembershipRole.OWNER and role != MembershipRole.OWNER and len(owners) <= 1:
+            raise ValidationError(_("An organisation needs at least one owner. Make someone else owner first."))
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """An owner removes a member, or a member leaves; the last owner cannot leave."""
+    if membership.user_id != by.pk:
+        _require_owner(organisation=membership.organisation, user=by)
+    with transaction.atomic():
+        owners = _lock_owners(membership.organisation)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == MembershipRole.OWNER and len(owners) <= 1:
+            raise ValidationError(
+                _("You are the last owner of %(org)s. Make another member owner before leaving.")
+                % {"org": membership.organisation}
+            )
+        membership.delete()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw key, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. the script that uses it.")})
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= 20:
+        raise ValidationError(_("You have 20 active tokens; revoke one before creating another."))
+    raw = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name[:100], key_hash=ApiToken.hash(raw), key_prefix=raw[:10])
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
+    if token.user_id != by.pk:
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

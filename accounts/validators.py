@@ -1,0 +1,72 @@
+"""Offline checks of organisation identifiers (python-stdnum: format and check digit)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum import get_cc_module
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+)
+from stdnum.exceptions import (
+    ValidationError as StdnumError,
+)
+
+from accounts.countries import EU_MEMBER_STATES
+
+# VAT prefixes that differ from the ISO country code.
+VAT_PREFIX = {"GR": "EL"}
+
+
+def validate_pic(value: str) -> None:
+    if value and not re.fullmatch(r"[0-9]{9}", value):
+        raise ValidationError(_("A PIC is exactly 9 digits, without letters or spaces."), code="pic")
+
+
+def normalise_vat(value: str, country: str) -> str:
+    """Compact a VAT number and add the country prefix when it was left out."""
+    compact = re.sub(r"[\s.\-/]", "", value or "").upper()
+    if not compact:
+        return ""
+    prefix = VAT_PREFIX.get(country, country)
+    if country in EU_MEMBER_STATES and not compact[:2].isalpha():
+        compact = prefix + compact
+    return compact
+
+
+def validate_vat(value: str, country: str) -> None:
+    """Raise a ValidationError with a message an applicant can act on."""
+    if not value:
+        return
+    prefix = VAT_PREFIX.get(country, country)
+    try:
+        if country in EU_MEMBER_STATES:
+            if not value.startswith(prefix):
+                raise ValidationError(
+                    _("A VAT number of an organisation in %(country)s starts with %(prefix)s.")
+                    % {"country": country, "prefix": prefix},
+                    code="vat_country",
+                )
+            eu_vat.validate(value)
+            return
+        module = get_cc_module(country.lower(), "vat")
+        if module is None:
+            return  # no offline check known for this country: accepted as given
+        number = value[2:] if value[:2] == country else value
+        module.validate(number)
+    except InvalidChecksum:
+        raise ValidationError(_("This VAT number's check digit is wrong; please check for a typo."), code="vat")
+    except InvalidLength:
+        raise ValidationError(
+            _("This VAT number has the wrong length for %(country)s.") % {"country": country}, code="vat"
+        )
+    except (InvalidFormat, InvalidComponent):
+        raise ValidationError(
+            _("This is not a valid VAT number format for %(country)s.") % {"country": country}, code="vat"
+        )
+    except StdnumError:
+        raise ValidationError(_("This VAT number is not valid."), code="vat")

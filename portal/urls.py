@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from allocations import api as allocations_api
+from ledger import api as ledger_api
+from portal import views
+from reviews import api as reviews_api
+
+
+class ApiRoot(DefaultRouter.APIRootView):
+    """Gigafactory Access Portal API, version 1. Authenticate with a session or `Authorization: Token <key>`."""
+
+    permission_classes = [AllowAny]
+
+
+router = DefaultRouter()
+router.APIRootView = ApiRoot
+for module in (accounts_api, allocations_api, reviews_api, ledger_api):
+    module.register(router)
+
+api_v1 = [
+    *accounts_api.urlpatterns,
+    *allocations_api.urlpatterns,
+    *reviews_api.urlpatterns,
+    *ledger_api.urlpatterns,
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("allocations.urls")),
+    path("", include("reviews.urls")),
+    path("", include("ledger.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+admin.site.site_header = "Gigafactory Access Portal"
+admin.site.site_title = "Gigafactory Access Portal admin"

