@@ -41,8 +41,9 @@ def start_postgres() -> str:
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     psql_uri = server.get_uri()
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"  # noqa: S608 - DB_NAME is a constant
     exists = subprocess.run(
-        [str(_bin("psql")), psql_uri, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"]  # noqa: S608 - a constant,
+        [str(_bin("psql")), psql_uri, "-tAc", query],
         capture_output=True,
         text=True,
         check=True,
