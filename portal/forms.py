@@ -3,7 +3,7 @@
 from django import forms
 
 
-def _widget_class(widget: forms.Widget) -> str:
+def widget_css_class(widget: forms.Widget) -> str:
     if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
         return "form-check-input"
     if isinstance(widget, forms.Select):
@@ -18,7 +18,7 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {_widget_class(widget)}".strip()
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {widget_css_class(widget)}".strip()
             if field.help_text:
                 widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_help"
 

@@ -1,0 +1,193 @@
+"""Shared fixtures: the named cast (alice, bob, carol, dora), a real Celery worker and a Chromium browser."""
+
+import os
+import time
+from collections.abc import Callable
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
+
+from accounts.models import MembershipRole
+from accounts.roles import PlatformRole
+from portal.celery import app as celery_app
+from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the same thread are fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05):
+    """Poll until ``condition()`` is truthy; fail the test with a clear message after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters and cached values live in Redis; every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def alice(db):
+    """Applicant: owner of the start-up Aurora AI in Estonia."""
+    user = UserFactory(email="alice@aurora-ai.eu", full_name="Alice Applicant")
+    organisation = OrganisationFactory(legal_name="Aurora AI OÜ", short_name="Aurora", country="EE", type="startup")
+    MembershipFactory(organisation=organisation, user=user, role=MembershipRole.OWNER)
+    return user
+
+
+@pytest.fixture
+def alice_org(alice):
+    return alice.organisations.get()
+
+
+@pytest.fixture
+def bob(db):
+    """Reviewer from a university in Portugal."""
+    return UserFactory(email="bob@uni-lisboa.pt", full_name="Bob Reviewer", roles=[PlatformRole.REVIEWER])
+
+
+@pytest.fixture
+def carol(db):
+    """Call manager and allocation admin."""
+    return UserFactory(
+        email="carol@eurohpc.eu",
+        full_name="Carol Manager",
+        roles=[PlatformRole.CALL_MANAGER, PlatformRole.ALLOCATION_ADMIN],
+    )
+
+
+@pytest.fixture
+def dora(db):
+    """Finance admin."""
+    return UserFactory(email="dora@eurohpc.eu", full_name="Dora Finance", roles=[PlatformRole.FINANCE_ADMIN])
+
+
+@pytest.fixture
+def mallory(db):
+    """A user of another organisation, who must see nothing of alice's."""
+    user = UserFactory(email="mallory@other.example", full_name="Mallory Other")
+    MembershipFactory(user=user, organisation=OrganisationFactory(country="FR"), role=MembershipRole.OWNER)
+    return user
+
+
+def _close_db_connections(**kwargs):
+    connections.close_all()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (solo pool, in a thread) consuming from the Redis broker of REDIS_URL.
+
+    Needs ``transactional_db``: the worker has its own database connection and sees only committed rows.
+    """
+    celery_app.control.purge()  # drop messages left by earlier tests
+    task_postrun.connect(_close_db_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(_close_db_connections)
+
+
+# --- Browser tests: Playwright driving Debian's Chromium -------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+AXE_SOURCE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "node_modules", "axe-core", "axe.min.js")
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context per test.
+
+    Script errors, console errors (CSP violations included) and failed sub-resources (scripts, styles, images,
+    htmx fragments) fail the test. A page itself may answer 4xx: forms re-render with their errors as 400.
+    """
+    context = chromium.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/Brussels")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def assert_accessible(page, name: str | None = None) -> None:
+    """Run axe-core on the current page: no serious or critical violation. Saves a screenshot when ``name``."""
+    if name:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+    with open(AXE_SOURCE, encoding="utf-8") as handle:
+        page.evaluate(handle.read())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"axe-core violations on {page.url}:\n" + "\n".join(bad)
+
+
+def login(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
