@@ -1,0 +1,56 @@
+"""`python manage.py seed_demo`: demo users, organisations and, once the apps provide them, calls and ledgers.
+
+Each app contributes an optional ``<app>.demo`` module with ``seed(stdout)``; missing modules are skipped.
+Idempotent: running it again creates nothing new.
+"""
+
+import importlib
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+# Order matters: later apps build on the users and organisations of earlier ones.
+DEMO_MODULES = ("accounts.demo", "allocations.demo", "reviews.demo", "ledger.demo")
+
+
+def demo_seeders(names=DEMO_MODULES):
+    """``(module name, seed function)`` for each module that exists and defines ``seed``."""
+    seeders = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # Skip an app (or its demo module) that does not exist yet; an import error inside one is a bug.
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        seed = getattr(module, "seed", None)
+        if callable(seed):
+            seeders.append((name, seed))
+    return seeders
+
+
+class Command(BaseCommand):
+    help = "Create demo users, organisations and app data (idempotent). Refuses to run with DEBUG off."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Seed even when DEBUG is off (never on a production database)."
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: demo accounts with published passwords do not belong in production. "
+                "Use --force if this really is a development or staging database."
+            )
+        for name, seed in demo_seeders():
+            self.stdout.write(f"seeding {name}")
+            seed(self.stdout)
+
+        from accounts.demo import CAST, DEMO_PASSWORD
+
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
+        width = max(len(user.email) for user in CAST)
+        for user in CAST:
+            self.stdout.write(f"  {user.email:<{width}}  {user.description}")
