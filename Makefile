@@ -6,8 +6,10 @@ PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-# Start embedded PostgreSQL/Redis under ./var unless DATABASE_URL / REDIS_URL are set.
+# Start embedded PostgreSQL/Redis under ./var unless DATABASE_URL / REDIS_URL are set. Sets DEVSERVICES_STARTED
+# to the services this start launched, so STOP_STARTED stops only those (none when they were already running).
 SERVICES := eval "$$($(PY) scripts/devservices.py start)"
+STOP_STARTED := $(PY) scripts/devservices.py stop-started
 
 .PHONY: help install run test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
 
@@ -26,12 +28,13 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed ## Create .venv and install Python and npm dependencies
 
-run: install ## Serve web + Celery worker + beat on http://127.0.0.1:8000 with demo data
-	@$(SERVICES) && DEBUG=$${DEBUG:-1} $(PY) scripts/run.py
+# scripts/run.py replaces the shell (exec): signals reach it directly; it stops the services it was told it started.
+run: install ## Serve web + Celery worker + beat on http://127.0.0.1:8000 with demo data; Ctrl-C stops all
+	@$(SERVICES) && DEBUG=$${DEBUG:-1} exec $(PY) scripts/run.py
 
 test: install ## The whole suite (unit, Celery worker, Playwright browser tests), then lint
-	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory lint
+	@$(SERVICES) && trap '$(STOP_STARTED)' EXIT && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) \
+		&& $(MAKE) --no-print-directory lint
 
 test-fast: install ## The suite without browser tests
 	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
@@ -53,8 +56,8 @@ fmt: install ## Format and auto-fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## Benchmarks (ledger throughput, allocation, usage import); prints numbers
-	@$(SERVICES) && PORTAL_TESTING=1 $(PY) scripts/bench.py
+bench: install ## Benchmarks on a scratch database; BENCH_ARGS=--markdown appends them to docs/benchmarks.md
+	@$(SERVICES) && trap '$(STOP_STARTED)' EXIT && PORTAL_TESTING=1 $(PY) scripts/bench.py $(BENCH_ARGS)
 
 migrations: install ## Make migrations after a model change
 	@$(SERVICES) && PORTAL_TESTING=1 $(PY) manage.py makemigrations

