@@ -1,0 +1,53 @@
+"""Models of calls and applications, re-exported: ``from allocations.models import Call, Application``."""
+
+from allocations.models.applications import (
+    ABSTRACT_MAX_CHARS,
+    SECTION_FIELDS,
+    AIDomain,
+    Application,
+    ApplicationEvent,
+    ApplicationMember,
+    Attachment,
+    AttachmentKind,
+    DraftReminder,
+    LegalBasis,
+    ReferenceCounter,
+    ReminderKind,
+    Section,
+    TeamRole,
+)
+from allocations.models.calls import (
+    AccessMode,
+    Call,
+    CallCutoff,
+    CallStatus,
+    Gigafactory,
+    GigafactoryStatus,
+    RubricCriterion,
+)
+from allocations.workflow import Status
+
+__all__ = [
+    "ABSTRACT_MAX_CHARS",
+    "SECTION_FIELDS",
+    "AIDomain",
+    "AccessMode",
+    "Application",
+    "ApplicationEvent",
+    "ApplicationMember",
+    "Attachment",
+    "AttachmentKind",
+    "Call",
+    "CallCutoff",
+    "CallStatus",
+    "DraftReminder",
+    "Gigafactory",
+    "GigafactoryStatus",
+    "LegalBasis",
+    "ReferenceCounter",
+    "ReminderKind",
+    "RubricCriterion",
+    "Section",
+    "Status",
+    "TeamRole",
+]

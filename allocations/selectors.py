@@ -1,0 +1,288 @@
+"""Reads for calls and applications.
+
+Applications are visible only to members of the owning organisation: other users get nothing, which views and
+the API turn into 404. Calls are public once published.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, MembershipRole, User
+from accounts.roles import PlatformRole, has_role
+from allocations.completeness import Completeness, completeness
+from allocations.models import (
+    SECTION_FIELDS,
+    Application,
+    ApplicationEvent,
+    ApplicationMember,
+    Attachment,
+    AttachmentKind,
+    Call,
+    CallCutoff,
+    CallStatus,
+    Section,
+)
+from allocations.workflow import Role, Status
+
+
+def _next_cutoff_subquery(now):
+    return Subquery(
+        CallCutoff.objects.filter(call=OuterRef("pk"), at__gt=now).order_by("at").values("at")[:1],
+    )
+
+
+def calls_open_and_upcoming(*, access_mode: str | None = None, gigafactory: str | None = None, now=None):
+    """Published calls with a cut-off still ahead, soonest cut-off first (public). Constant number of queries."""
+    now = now or timezone.now()
+    calls = (
+        Call.objects.filter(status=CallStatus.PUBLISHED)
+        .annotate(next_cutoff_at=_next_cutoff_subquery(now))
+        .filter(next_cutoff_at__isnull=False)
+        .select_related("access_mode")
+        .prefetch_related("gigafactories")
+        .order_by("next_cutoff_at", "title")
+    )
+    if access_mode:
+        calls = calls.filter(access_mode__code=access_mode)
+    if gigafactory:
+        calls = calls.filter(gigafactories__slug=gigafactory)
+    return calls
+
+
+def call_public(*, slug: str, user: User | None = None) -> Call:
+    """A published or closed call; drafts only for call managers. ``Call.DoesNotExist`` otherwise."""
+    now = timezone.now()
+    calls = (
+        Call.objects.select_related("access_mode")
+        .prefetch_related(
+            "gigafactories",
+            "criteria",
+            Prefetch("cutoffs", queryset=CallCutoff.objects.order_by("at")),
+        )
+        .annotate(next_cutoff_at=_next_cutoff_subquery(now))
+    )
+    if not (user is not None and user.is_authenticated and has_role(user, PlatformRole.CALL_MANAGER)):
+        calls = calls.exclude(status=CallStatus.DRAFT)
+    return calls.get(slug=slug)
+
+
+def call_is_open(*, call: Call, now=None) -> bool:
+    now = now or timezone.now()
+    return call.status == CallStatus.PUBLISHED and call.opens_at <= now and call.next_cutoff(now) is not None
+
+
+def _attachment_count(kind: str):
+    return Coalesce(
+        Subquery(
+            Attachment.objects.filter(application=OuterRef("pk"), kind=kind)
+            .order_by()
+            .values("application")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def with_attachment_counts(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    return queryset.annotate(
+        annex_count=_attachment_count(AttachmentKind.TECHNICAL_ANNEX),
+        cv_count=_attachment_count(AttachmentKind.CV),
+    )
+
+
+def applications_for_user(*, user: User) -> QuerySet[Application]:
+    """Applications of the organisations ``user`` belongs to, newest first, with what lists need."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return with_attachment_counts(
+        Application.objects.filter(organisation__memberships__user=user)
+        .select_related("call__access_mode", "organisation", "pi")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def application_for_member(*, user: User, pk: int) -> Application:
+    """The application if ``user`` is a member of its organisation; ``Application.DoesNotExist`` otherwise."""
+    return applications_for_user(user=user).select_related("cutoff", "preferred_gigafactory").get(pk=pk)
+
+
+def application_completeness(application: Application) -> Completeness:
+    annex = getattr(application, "annex_count", None)
+    cvs = getattr(application, "cv_count", None)
+    if annex is None or cvs is None:
+        kinds = list(application.attachments.values_list("kind", flat=True))
+        annex, cvs = kinds.count(AttachmentKind.TECHNICAL_ANNEX), kinds.count(AttachmentKind.CV)
+    return completeness(application, annex_count=annex, cv_count=cvs)
+
+
+def field_label(name: str) -> str:
+    labels = {"technical_annex": AttachmentKind.TECHNICAL_ANNEX.label, "cv": AttachmentKind.CV.label}
+    if name in labels:
+        return str(labels[name])
+    return str(Application._meta.get_field(name).verbose_name)
+
+
+@dataclass(frozen=True)
+class SectionState:
+    key: str
+    label: str
+    complete: bool
+    missing: list[str]
+
+
+def section_states(application: Application) -> list[SectionState]:
+    """Each form step with whether it is complete and the labels of what it still lacks."""
+    result = application_completeness(application)
+    return [
+        SectionState(
+            key=section.value,
+            label=str(section.label),
+            complete=result.section_complete(section.value),
+            missing=[field_label(name) for name in result.missing.get(section.value, ())],
+        )
+        for section in Section
+        if section != Section.REVIEW
+    ]
+
+
+def roles_of(*, user: User, application: Application) -> frozenset[Role]:
+    """What ``user`` is to ``application``: PI, owner/member of the organisation, call manager."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = set()
+    if application.pi_id == user.pk:
+        roles.add(Role.PI)
+    membership_role = (
+        Membership.objects.filter(organisation_id=application.organisation_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if membership_role is not None:
+        roles.add(Role.ORG_MEMBER)
+        if membership_role == MembershipRole.OWNER:
+            roles.add(Role.ORG_OWNER)
+    if has_role(user, PlatformRole.CALL_MANAGER):
+        roles.add(Role.CALL_MANAGER)
+    return frozenset(roles)
+
+
+def application_events(*, application: Application) -> QuerySet[ApplicationEvent]:
+    """The status timeline, oldest first."""
+    return ApplicationEvent.objects.filter(application=application).select_related("actor").order_by("created_at", "id")
+
+
+def application_members(*, application: Application) -> QuerySet[ApplicationMember]:
+    return ApplicationMember.objects.filter(application=application).select_related("user")
+
+
+def application_attachments(*, application: Application) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(application=application).select_related("uploaded_by")
+
+
+def attachment_for_member(*, user: User, application_pk: int, pk: int) -> Attachment:
+    """An attachment of an application ``user`` may see; ``Attachment.DoesNotExist`` otherwise."""
+    return Attachment.objects.filter(
+        application_id=application_pk, application__organisation__memberships__user=user
+    ).get(pk=pk)
+
+
+def organisations_for_applying(*, user: User):
+    from accounts.models import Organisation
+
+    return Organisation.objects.filter(memberships__user=user).order_by("legal_name")
+
+
+def organisation_members(*, organisation_id: int) -> QuerySet[User]:
+    return User.objects.filter(memberships__organisation_id=organisation_id).order_by("full_name", "email")
+
+
+def section_snapshot(application: Application, section: str) -> dict:
+    """The saved values of one section, for showing the newer text after a conflict."""
+    values = {name: getattr(application, name) for name in SECTION_FIELDS[section]}
+    if section == Section.TEAM:
+        values["members"] = [
+            {"email": m.email, "role": m.role} for m in ApplicationMember.objects.filter(application=application)
+        ]
+    return values
+
+
+@dataclass
+class Dashboard:
+    groups: list[tuple[str, str, list[Application]]]
+    drafts: list[Application]
+    open_calls: list[Call]
+
+
+STATUS_GROUPS = [
+    (
+        "in_progress",
+        (
+            Status.SUBMITTED,
+            Status.ELIGIBILITY_CHECK,
+            Status.IN_REVIEW,
+            Status.REVIEWS_COMPLETE,
+            Status.RIGHT_TO_REPLY,
+            Status.PANEL,
+        ),
+    ),
+    ("decided", (Status.APPROVED, Status.WAITLISTED, Status.REJECTED, Status.INELIGIBLE)),
+    ("grants", (Status.OFFERED, Status.ACCEPTED, Status.ACTIVE, Status.DECLINED, Status.CLOSED)),
+    ("withdrawn", (Status.WITHDRAWN,)),
+]
+
+
+STATUS_GROUP_LABELS = {
+    "in_progress": _("Submitted and in review"),
+    "decided": _("Decided"),
+    "grants": _("Offers and grants"),
+    "withdrawn": _("Withdrawn"),
+}
+
+
+def applicant_dashboard(*, user: User, now=None) -> Dashboard:
+    """My applications grouped by status, drafts with completeness, open calls with their cut-offs.
+
+    A fixed number of queries whatever the number of applications or calls.
+    """
+    now = now or timezone.now()
+    applications = list(
+        applications_for_user(user=user).prefetch_related(
+            Prefetch("call__cutoffs", queryset=CallCutoff.objects.filter(at__gt=now).order_by("at"))
+        )
+    )
+    by_status = {status: [] for status in Status}
+    for application in applications:
+        application.completeness = application_completeness(application)
+        by_status[Status(application.status)].append(application)
+    groups = []
+    for key, statuses in STATUS_GROUPS:
+        members = [a for status in statuses for a in by_status[status]]
+        if members:
+            groups.append((key, str(STATUS_GROUP_LABELS[key]), members))
+    return Dashboard(
+        groups=groups,
+        drafts=by_status[Status.DRAFT],
+        open_calls=list(calls_open_and_upcoming(now=now).filter(opens_at__lte=now)),
+    )
+
+
+def cutoffs_due_for_reminders(*, now, within_days: int = 7) -> list[CallCutoff]:
+    """For each published call, its next cut-off if that falls within ``within_days`` of ``now``."""
+    next_cutoffs = (
+        CallCutoff.objects.filter(call__status=CallStatus.PUBLISHED, at__gt=now)
+        .order_by("call_id", "at")
+        .distinct("call_id")
+        .select_related("call")
+    )
+    horizon = now + timezone.timedelta(days=within_days)
+    return [cutoff for cutoff in next_cutoffs if cutoff.at <= horizon]
+
+
+def drafts_of_call(*, call: Call) -> QuerySet[Application]:
+    return Application.objects.filter(call=call, status=Status.DRAFT).select_related("pi", "created_by", "call")

@@ -1,0 +1,499 @@
+"""Writes for calls and applications.
+
+Every function takes keyword arguments and the acting user ``by``, checks permission and input, runs in one
+transaction and raises ``ValidationError`` (a form error / API 400), ``SectionConflict`` (a stale save; API 409)
+or ``PermissionDenied``. Emails leave only after commit.
+"""
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts import services as account_services
+from accounts.models import Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
+from allocations import selectors
+from allocations.completeness import completeness
+from allocations.models import (
+    SECTION_FIELDS,
+    Application,
+    ApplicationEvent,
+    ApplicationMember,
+    Attachment,
+    AttachmentKind,
+    Call,
+    CallCutoff,
+    DraftReminder,
+    ReferenceCounter,
+    ReminderKind,
+    Section,
+    TeamRole,
+)
+from allocations.pdf import check_pdf
+from allocations.workflow import COUNTS_AGAINST_LIMIT, Action, Role, Status, Transition, transition_for
+from portal.emails import queue_templated_email
+
+logger = logging.getLogger(__name__)
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+EDITORS = frozenset({Role.PI, Role.ORG_OWNER, Role.ORG_MEMBER})
+MAX_TEAM_MEMBERS = 30
+MAX_ATTACHMENTS = 20
+
+
+class TransitionRefused(ValidationError):
+    """The action is not allowed from the application's status."""
+
+
+class SectionConflict(ValidationError):
+    """A section was saved from a stale version; ``current`` holds the newer saved values."""
+
+    def __init__(self, message: str, *, section: str, application: Application, current: dict):
+        super().__init__(message, code="conflict")
+        self.section = section
+        self.application = application
+        self.current = current
+
+
+def brussels_time(moment) -> str:
+    return formats.date_format(moment.astimezone(BRUSSELS), "DATETIME_FORMAT")
+
+
+def _lock(application_id: int) -> Application:
+    return Application.objects.select_for_update(of=("self",)).select_related("call__access_mode").get(
+        pk=application_id
+    )
+
+
+def _require_editor(application: Application, by: User) -> frozenset[Role]:
+    roles = selectors.roles_of(user=by, application=application)
+    if not roles & EDITORS:
+        raise PermissionDenied(_("Only members of the applying organisation can change this application."))
+    if not application.is_editable:
+        raise ValidationError(
+            _("This application is %(status)s and can no longer be changed.")
+            % {"status": Status(application.status).label.lower()}
+        )
+    return roles
+
+
+# --- Drafts ------------------------------------------------------------------------------------------------------
+
+
+def application_create(*, call: Call, organisation: Organisation, by: User) -> Application:
+    """A member of ``organisation`` starts a draft for an open call; they become its PI."""
+    if not Membership.objects.filter(organisation=organisation, user=by).exists():
+        raise PermissionDenied(_("You are not a member of %(org)s.") % {"org": organisation})
+    call = Call.objects.select_related("access_mode").prefetch_related("cutoffs").get(pk=call.pk)
+    if not selectors.call_is_open(call=call):
+        raise ValidationError(_("This call is not open for applications."))
+    return Application.objects.create(call=call, organisation=organisation, created_by=by, pi=by)
+
+
+def _normalise_keywords(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    seen: dict[str, str] = {}
+    for keyword in value or []:
+        keyword = str(keyword).strip()
+        if keyword and keyword.lower() not in seen:
+            seen[keyword.lower()] = keyword
+    return list(seen.values())
+
+
+def _team_members(application: Application, members: list[dict], by: User, by_roles: frozenset[Role]) -> None:
+    """Replace the team list; new addresses outside the organisation are invited to it when ``by`` is an owner."""
+    cleaned: list[tuple[str, str]] = []
+    for member in members:
+        email = (member.get("email") or "").strip().lower()
+        role = member.get("role") or TeamRole.RESEARCHER
+        if not email:
+            continue
+        if role not in TeamRole.values:
+            raise ValidationError({"members": _("Choose a role for %(email)s.") % {"email": email}})
+        if email in {e for e, _r in cleaned}:
+            raise ValidationError({"members": _("%(email)s is listed twice.") % {"email": email}})
+        cleaned.append((email, role))
+    if len(cleaned) > MAX_TEAM_MEMBERS:
+        raise ValidationError({"members": _("A team has at most %(n)d members.") % {"n": MAX_TEAM_MEMBERS}})
+    users = {
+        u.email.lower(): u
+        for u in User.objects.filter(
+            memberships__organisation_id=application.organisation_id, email__in=[e for e, _r in cleaned]
+        )
+    }
+    previous = set(ApplicationMember.objects.filter(application=application).values_list("email", flat=True))
+    ApplicationMember.objects.filter(application=application).delete()
+    ApplicationMember.objects.bulk_create(
+        ApplicationMember(application=application, email=email, role=role, user=users.get(email), position=i)
+        for i, (email, role) in enumerate(cleaned)
+    )
+    if Role.ORG_OWNER not in by_roles:
+        return
+    organisation = application.organisation
+    pending = set(
+        Invitation.objects.filter(organisation=organisation, status=InvitationStatus.PENDING).values_list(
+            "email", flat=True
+        )
+    )
+    for email, _role in cleaned:
+        if email not in users and email not in previous and email not in pending:
+            account_services.invitation_create(
+                organisation=organisation, email=email, role=MembershipRole.MEMBER, by=by
+            )
+
+
+def application_update(*, application_id: int, by: User, changes: dict[str, tuple[int, dict]]) -> Application:
+    """Save one or more sections of a draft: ``{section: (version_loaded, values)}``.
+
+    Members of the organisation may edit drafts. A section whose version moved on since it was loaded is
+    refused with ``SectionConflict`` (nothing is saved); field errors raise ``ValidationError``. Incomplete
+    answers are fine here; completeness and bounds are checked at submission.
+    """
+    with transaction.atomic():
+        application = _lock(application_id)
+        roles = _require_editor(application, by)
+        for section, (version, _values) in changes.items():
+            if section not in SECTION_FIELDS:
+                raise ValidationError(_("Unknown section %(section)s.") % {"section": section})
+            if application.section_version(section) != version:
+                raise SectionConflict(
+                    _(
+                        "The %(section)s section was changed elsewhere (in another tab or by a team member) since "
+                        "you opened it. Your changes were not saved. Compare with the newer version shown, then "
+                        "save again to replace it."
+                    )
+                    % {"section": Section(section).label.lower()},
+                    section=section,
+                    application=application,
+                    current=selectors.section_snapshot(application, section),
+                )
+        touched: list[str] = []
+        errors: dict[str, list[str]] = defaultdict(list)
+        for section, (_version, values) in changes.items():
+            for name in SECTION_FIELDS[section]:
+                if name in values:
+                    setattr(application, name, values[name])
+                    touched.append(name)
+            if section == Section.PROJECT and "keywords" in values:
+                application.keywords = _normalise_keywords(values["keywords"])
+            if section == Section.TEAM and application.pi_id is not None:
+                if not Membership.objects.filter(
+                    organisation_id=application.organisation_id, user_id=application.pi_id
+                ).exists():
+                    errors["pi"].append(_("The principal investigator must be a member of the organisation."))
+            if section == Section.RESOURCES:
+                if application.start_month is not None:
+                    application.start_month = application.start_month.replace(day=1)
+                gigafactory_id = application.preferred_gigafactory_id
+                if gigafactory_id is not None and not application.call.gigafactories.filter(pk=gigafactory_id).exists():
+                    errors["preferred_gigafactory"].append(_("Choose one of the call's Gigafactories."))
+        try:
+            application.full_clean(
+                exclude=[f.name for f in Application._meta.fields if f.name not in touched],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[field].extend(messages)
+        if errors:
+            raise ValidationError(dict(errors))
+        for section in changes:
+            setattr(application, f"{section}_version", application.section_version(section) + 1)
+        application.save(update_fields=[*touched, *(f"{s}_version" for s in changes), "updated_at"])
+        team = changes.get(Section.TEAM)
+        if team is not None and "members" in team[1]:
+            _team_members(application, team[1]["members"], by, roles)
+    return application
+
+
+# --- Attachments ---------------------------------------------------------------------------------------------------
+
+
+def attachment_add(*, application_id: int, kind: str, upload, by: User) -> Attachment:
+    """Store a PDF (checked by content, at most 10 MB) in private storage for a draft."""
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": _("Choose the kind of document.")})
+    if upload is None:
+        raise ValidationError({"file": _("Choose a PDF file to upload.")})
+    sha256 = check_pdf(upload, max_bytes=Attachment.MAX_BYTES)
+    with transaction.atomic():
+        application = _lock(application_id)
+        _require_editor(application, by)
+        if Attachment.objects.filter(application=application).count() >= MAX_ATTACHMENTS:
+            raise ValidationError(_("An application has at most %(n)d attachments.") % {"n": MAX_ATTACHMENTS})
+        attachment = Attachment(
+            application=application,
+            kind=kind,
+            original_name=os.path.basename(upload.name or "document.pdf")[:255],
+            size=upload.size,
+            sha256=sha256,
+            uploaded_by=by,
+        )
+        attachment.file.save("document.pdf", upload, save=False)
+        stored = attachment.file.name
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.storage.delete(stored)
+            raise
+    return attachment
+
+
+def attachment_remove(*, attachment_id: int, by: User) -> None:
+    with transaction.atomic():
+        attachment = Attachment.objects.select_related("application").get(pk=attachment_id)
+        application = _lock(attachment.application_id)
+        _require_editor(application, by)
+        name, storage = attachment.file.name, attachment.file.storage
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Transitions -------------------------------------------------------------------------------------------------
+
+# Per action: a check-and-prepare step run under the lock before the status changes (may raise
+# ValidationError), and side effects scheduled after. Later stages register theirs next to these.
+Hook = Callable[..., None]
+BEFORE: dict[Action, Hook] = {}
+AFTER: dict[Action, Hook] = {}
+
+
+def _refusal(application: Application, action: Action) -> str:
+    if action == Action.SUBMIT and application.status != Status.DRAFT:
+        return _("This application has already been submitted (%(ref)s).") % {"ref": application.reference or "—"}
+    return _("You cannot %(action)s an application that is %(status)s.") % {
+        "action": Action(action).label,
+        "status": Status(application.status).label.lower(),
+    }
+
+
+def check_transition(*, application: Application, action: Action, by: User) -> Transition:
+    """The rule for ``action`` if ``by`` may take it now; raises TransitionRefused or PermissionDenied."""
+    rule = transition_for(application.status, action)
+    if rule is None:
+        raise TransitionRefused(_refusal(application, action), code="transition")
+    roles = selectors.roles_of(user=by, application=application)
+    if not roles & rule.who:
+        raise PermissionDenied(
+            _("Only %(roles)s may %(action)s this application.")
+            % {
+                "roles": _(" or ").join(str(Role(r).label).lower() for r in sorted(rule.who)),
+                "action": Action(action).label,
+            }
+        )
+    return rule
+
+
+def application_transition(
+    *, application_id: int, action: Action, by: User, comment: str = "", now=None
+) -> Application:
+    """Apply one action of the workflow table under a row lock, with an append-only event row. One transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _lock(application_id)
+        rule = check_transition(application=application, action=action, by=by)
+        changed: list[str] = []
+        if action in BEFORE:
+            changed = BEFORE[action](application, by=by, now=now) or []
+        from_status = application.status
+        application.status = rule.to
+        application.save(update_fields=["status", "updated_at", *changed])
+        ApplicationEvent.objects.create(
+            application=application,
+            actor=by,
+            action=action,
+            from_status=from_status,
+            to_status=rule.to,
+            comment=comment,
+        )
+        if action in AFTER:
+            AFTER[action](application, by=by)
+    return application
+
+
+def _submission_problems(application: Application, *, now) -> dict[str, list[str]]:
+    call = application.call
+    problems: dict[str, list[str]] = defaultdict(list)
+    cutoff = CallCutoff.objects.filter(call=call, at__gt=now).order_by("at").first()
+    if call.status != "published" or call.opens_at > now or cutoff is None:
+        last = CallCutoff.objects.filter(call=call).order_by("-at").first()
+        if last is not None and last.at <= now:
+            problems["__all__"].append(
+                _("The cut-off of this call has passed (%(when)s Brussels time). Submissions are closed.")
+                % {"when": brussels_time(last.at)}
+            )
+        else:
+            problems["__all__"].append(_("This call is not open for submissions."))
+
+    kinds = list(Attachment.objects.filter(application=application).values_list("kind", flat=True))
+    result = completeness(
+        application,
+        annex_count=kinds.count(AttachmentKind.TECHNICAL_ANNEX),
+        cv_count=kinds.count(AttachmentKind.CV),
+    )
+    if not result.is_complete:
+        parts = [
+            "%s (%s)" % (Section(section).label, ", ".join(selectors.field_label(name) for name in missing))
+            for section, missing in result.missing.items()
+            if missing
+        ]
+        problems["__all__"].append(
+            _("Complete every section before submitting. Missing: %(parts)s.") % {"parts": "; ".join(parts)}
+        )
+
+    requested, minimum = application.requested_gpu_hours, application.minimum_gpu_hours
+    if requested is not None and not call.request_min <= requested <= call.request_max:
+        problems["requested_gpu_hours"].append(
+            _("The request must be between %(min)s and %(max)s GPU-hours for this call (%(mode)s).")
+            % {
+                "min": formats.number_format(call.request_min, force_grouping=True),
+                "max": formats.number_format(call.request_max, force_grouping=True),
+                "mode": call.access_mode.name,
+            }
+        )
+    if requested is not None and minimum is not None and minimum > requested:
+        problems["minimum_gpu_hours"].append(
+            _("The minimum viable GPU-hours (%(min)s) cannot exceed the requested GPU-hours (%(req)s).")
+            % {
+                "min": formats.number_format(minimum, force_grouping=True),
+                "req": formats.number_format(requested, force_grouping=True),
+            }
+        )
+    duration = application.duration_months
+    if duration is not None and duration > call.access_mode.max_duration_months:
+        problems["duration_months"].append(
+            _("Projects in %(mode)s last at most %(n)d months.")
+            % {"mode": call.access_mode.name, "n": call.access_mode.max_duration_months}
+        )
+
+    # Locking the organisation serialises submissions of its applications, so the per-call limit holds.
+    organisation = Organisation.objects.select_for_update(no_key=True).get(pk=application.organisation_id)
+    countries = {c.code for c in call.eligible_countries}
+    if countries and organisation.country.code not in countries:
+        problems["__all__"].append(
+            _("Organisations from %(country)s are not eligible for this call.") % {"country": organisation.country.name}
+        )
+    if call.eligible_organisation_types and organisation.type not in call.eligible_organisation_types:
+        problems["__all__"].append(
+            _("Organisations of type “%(type)s” are not eligible for this call.")
+            % {"type": organisation.get_type_display()}
+        )
+    submitted = (
+        Application.objects.filter(call=call, organisation=organisation, status__in=COUNTS_AGAINST_LIMIT)
+        .exclude(pk=application.pk)
+        .count()
+    )
+    if submitted >= call.max_applications_per_organisation:
+        problems["__all__"].append(
+            _("%(org)s has reached this call's limit of %(n)d applications per organisation.")
+            % {"org": organisation, "n": call.max_applications_per_organisation}
+        )
+    return problems
+
+
+def _next_reference(now) -> str:
+    """GAP-<year>-<6 digits>, gap-free per year: the year's counter row is locked until the transaction ends."""
+    year = timezone.localtime(now).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"GAP-{year}-{counter.last_number:06d}"
+
+
+def _before_submit(application: Application, *, by: User, now) -> list[str]:
+    problems = _submission_problems(application, now=now)
+    if problems:
+        raise ValidationError(dict(problems))
+    application.cutoff = CallCutoff.objects.filter(call=application.call, at__gt=now).order_by("at").first()
+    application.submitted_at = now
+    application.reference = _next_reference(now)
+    return ["cutoff", "submitted_at", "reference"]
+
+
+def _after_submit(application: Application, *, by: User) -> None:
+    recipients = list(dict.fromkeys(u.email for u in (application.pi, by) if u is not None))
+    queue_templated_email(
+        to=recipients,
+        template="allocations/email/submitted",
+        context={
+            "application": application,
+            "call": application.call,
+            "by": by,
+            "cutoff": brussels_time(application.cutoff.at),
+            "url": _absolute_url("application_detail", pk=application.pk),
+        },
+    )
+
+
+BEFORE[Action.SUBMIT] = _before_submit
+AFTER[Action.SUBMIT] = _after_submit
+
+
+def _absolute_url(name: str, **kwargs) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+def application_submit(*, application_id: int, by: User, declaration: bool, now=None) -> Application:
+    """Submit a draft. Refused with every reason at once (``ValidationError``): incomplete sections, a request
+    outside the call's bounds, a minimum above the request, an ineligible organisation, a passed cut-off or the
+    organisation's limit for the call. On success: read-only, a gap-free reference, an event and an email after
+    commit. Concurrent submits of one application serialise on its row lock: one wins, the others are refused.
+    """
+    if not declaration:
+        raise ValidationError({"declaration": _("Confirm the declaration to submit the application.")})
+    return application_transition(application_id=application_id, action=Action.SUBMIT, by=by, now=now)
+
+
+def application_withdraw(*, application_id: int, by: User, comment: str = "") -> Application:
+    """The PI or an owner withdraws the application (possible until the decision)."""
+    return application_transition(application_id=application_id, action=Action.WITHDRAW, by=by, comment=comment)
+
+
+# --- Reminders ---------------------------------------------------------------------------------------------------
+
+
+def draft_reminders_send(*, now=None) -> int:
+    """Email the PI and author of each draft 7 days and 1 day before its call's next cut-off, each reminder once.
+
+    Idempotent: a unique row per (draft, cut-off, kind) is written before the email is queued, so a second run
+    (or two runs at once) sends nothing again. Returns the number of reminders queued.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for cutoff in selectors.cutoffs_due_for_reminders(now=now, within_days=7):
+        kind = ReminderKind.DAY if cutoff.at - now <= timezone.timedelta(days=1) else ReminderKind.WEEK
+        for application in selectors.drafts_of_call(call=cutoff.call):
+            with transaction.atomic():
+                _reminder, created = DraftReminder.objects.get_or_create(
+                    application=application, cutoff=cutoff, kind=kind
+                )
+                if not created:
+                    continue
+                recipients = list(
+                    dict.fromkeys(u.email for u in (application.pi, application.created_by) if u is not None)
+                )
+                queue_templated_email(
+                    to=recipients,
+                    template="allocations/email/draft_reminder",
+                    context={
+                        "application": application,
+                        "call": cutoff.call,
+                        "cutoff": brussels_time(cutoff.at),
+                        "days": 1 if kind == ReminderKind.DAY else 7,
+                        "url": _absolute_url("application_detail", pk=application.pk),
+                    },
+                )
+                sent += 1
+    return sent

@@ -1,0 +1,359 @@
+"""Public call pages and the applicant's pages. Thin: parse, call a selector or service, render.
+
+Applications are visible to members of the owning organisation only; everyone else gets 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from allocations import selectors, services
+from allocations.forms import (
+    SECTION_FORMS,
+    ApplyForm,
+    AttachmentForm,
+    CallFilterForm,
+    SubmitForm,
+    TeamMemberFormSet,
+    WithdrawForm,
+)
+from allocations.models import Application, Attachment, Call, Section
+from allocations.workflow import Action, actions_for
+
+FORM_STEPS = [s for s in Section]
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [str(m) for errors in error.error_dict.values() for e in errors for m in e.messages]
+    return [str(m) for m in error.messages]
+
+
+def _member_application(request, pk: int) -> Application:
+    try:
+        return selectors.application_for_member(user=request.user, pk=pk)
+    except Application.DoesNotExist:
+        raise Http404(_("No such application."))
+
+
+# --- Public call pages -------------------------------------------------------------------------------------------
+
+
+def call_list(request):
+    form = CallFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    calls = selectors.calls_open_and_upcoming(
+        access_mode=filters.get("mode") or None, gigafactory=filters.get("gigafactory") or None
+    )
+    return render(request, "allocations/call_list.html", {"form": form, "calls": calls, "now": timezone.now()})
+
+
+def call_detail(request, slug: str):
+    try:
+        call = selectors.call_public(slug=slug, user=request.user)
+    except Call.DoesNotExist:
+        raise Http404(_("No such call."))
+    organisations = selectors.organisations_for_applying(user=request.user) if request.user.is_authenticated else None
+    return render(
+        request,
+        "allocations/call_detail.html",
+        {
+            "call": call,
+            "is_open": selectors.call_is_open(call=call),
+            "apply_form": ApplyForm(organisations=organisations) if organisations else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def call_apply(request, slug: str):
+    try:
+        call = selectors.call_public(slug=slug, user=request.user)
+    except Call.DoesNotExist:
+        raise Http404(_("No such call."))
+    form = ApplyForm(request.POST, organisations=selectors.organisations_for_applying(user=request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your organisations, or register one first."))
+        return redirect("call_detail", slug=slug)
+    try:
+        application = services.application_create(call=call, organisation=form.cleaned_data["organisation"], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_error_messages(exc)))
+        return redirect("call_detail", slug=slug)
+    messages.success(request, _("Your draft was created. It is saved as you go; you can leave and come back."))
+    return redirect("application_section", pk=application.pk, section=Section.PROJECT)
+
+
+# --- Applicant pages ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def application_dashboard(request):
+    return render(
+        request,
+        "allocations/dashboard.html",
+        {"dashboard": selectors.applicant_dashboard(user=request.user), "now": timezone.now()},
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = _member_application(request, pk)
+    roles = selectors.roles_of(user=request.user, application=application)
+    return render(
+        request,
+        "allocations/application_detail.html",
+        {
+            "application": application,
+            "sections": selectors.section_states(application),
+            "events": selectors.application_events(application=application),
+            "members": selectors.application_members(application=application),
+            "attachments": selectors.application_attachments(application=application),
+            "can_withdraw": Action.WITHDRAW in actions_for(application.status, roles),
+            "can_edit": application.is_editable,
+        },
+    )
+
+
+def _step_context(application: Application, section: str) -> dict:
+    index = FORM_STEPS.index(Section(section))
+    return {
+        "application": application,
+        "section": Section(section),
+        "steps": FORM_STEPS,
+        "states": {s.key: s for s in selectors.section_states(application)},
+        "next_section": FORM_STEPS[index + 1] if index + 1 < len(FORM_STEPS) else None,
+        "previous_section": FORM_STEPS[index - 1] if index > 0 else None,
+    }
+
+
+def _team_formset(application: Application, data=None):
+    initial = [{"email": m.email, "role": m.role} for m in selectors.application_members(application=application)]
+    return TeamMemberFormSet(data, initial=initial, prefix="members")
+
+
+@login_required
+def application_section(request, pk: int, section: str):
+    application = _member_application(request, pk)
+    if section not in Section.values:
+        raise Http404(_("No such step."))
+    if not application.is_editable:
+        messages.info(request, _("This application was submitted and is read-only."))
+        return redirect("application_detail", pk=application.pk)
+    if section == Section.ATTACHMENTS:
+        return _attachments_step(request, application)
+    if section == Section.REVIEW:
+        return _review_step(request, application, SubmitForm())
+
+    form_class = SECTION_FORMS[section]
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, application=application)
+    formset = _team_formset(application, data) if section == Section.TEAM else None
+    conflict = None
+    saved_at = None
+    status = 200
+    if request.method == "POST":
+        valid = form.is_valid() and (formset is None or formset.is_valid())
+        if valid:
+            values = form.values()
+            if formset is not None:
+                values["members"] = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("email")]
+            try:
+                application = services.application_update(
+                    application_id=application.pk,
+                    by=request.user,
+                    changes={section: (form.cleaned_data["version"], values)},
+                )
+            except services.SectionConflict as exc:
+                conflict = exc
+                status = 409
+                # The user's text stays in the form; saving again now replaces the newer version knowingly.
+                data = request.POST.copy()
+                data["version"] = str(exc.application.section_version(section))
+                if not request.htmx:
+                    form = form_class(data, application=exc.application)
+                    form.is_valid()
+            except PermissionDenied:
+                raise Http404(_("No such application."))
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+                status = 400
+            else:
+                saved_at = timezone.localtime()
+                if not request.htmx:
+                    messages.success(request, _("Saved at %(time)s.") % {"time": saved_at.strftime("%H:%M")})
+                    if "continue" in request.POST:
+                        next_step = FORM_STEPS[FORM_STEPS.index(Section(section)) + 1]
+                        return redirect("application_section", pk=application.pk, section=next_step)
+                    return redirect("application_section", pk=application.pk, section=section)
+        else:
+            status = 400
+        if request.htmx:
+            response = render(
+                request,
+                "allocations/partials/save_status.html",
+                {
+                    "form": form,
+                    "formset": formset,
+                    "conflict": conflict,
+                    "saved_at": saved_at,
+                    "application": application,
+                    "section": Section(section),
+                    "version": application.section_version(section),
+                },
+            )
+            if conflict is not None:
+                response["HX-Trigger"] = "autosaveConflict"
+            return response
+    context = _step_context(application, section) | {
+        "form": form,
+        "formset": formset,
+        "conflict": conflict,
+    }
+    return render(request, "allocations/application_section.html", context, status=status)
+
+
+def _attachments_step(request, application: Application, form=None, status: int = 200):
+    context = _step_context(application, Section.ATTACHMENTS) | {
+        "form": form or AttachmentForm(),
+        "attachments": selectors.application_attachments(application=application),
+    }
+    return render(request, "allocations/application_attachments.html", context, status=status)
+
+
+def _review_step(request, application: Application, form, status: int = 200, errors=None):
+    roles = selectors.roles_of(user=request.user, application=application)
+    context = _step_context(application, Section.REVIEW) | {
+        "form": form,
+        "errors": errors or [],
+        "members": selectors.application_members(application=application),
+        "attachments": selectors.application_attachments(application=application),
+        "can_submit": Action.SUBMIT in actions_for(application.status, roles),
+    }
+    return render(request, "allocations/application_review.html", context, status=status)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    application = _member_application(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.attachment_add(
+                application_id=application.pk,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except PermissionDenied:
+            raise Http404(_("No such application."))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was uploaded.") % {"name": attachment.original_name})
+            return redirect("application_section", pk=application.pk, section=Section.ATTACHMENTS)
+    if not application.is_editable:
+        return redirect("application_detail", pk=application.pk)
+    return _attachments_step(request, application, form=form, status=400)
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    try:
+        attachment = selectors.attachment_for_member(user=request.user, application_pk=pk, pk=attachment_pk)
+    except Attachment.DoesNotExist:
+        raise Http404(_("No such attachment."))
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk: int, attachment_pk: int):
+    try:
+        attachment = selectors.attachment_for_member(user=request.user, application_pk=pk, pk=attachment_pk)
+    except Attachment.DoesNotExist:
+        raise Http404(_("No such attachment."))
+    try:
+        services.attachment_remove(attachment_id=attachment.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(_error_messages(exc)))
+    else:
+        messages.success(request, _("%(name)s was removed.") % {"name": attachment.original_name})
+    return redirect("application_section", pk=pk, section=Section.ATTACHMENTS)
+
+
+@login_required
+@require_POST
+def application_submit(request, pk: int):
+    application = _member_application(request, pk)
+    form = SubmitForm(request.POST)
+    form.is_valid()
+    try:
+        application = services.application_submit(
+            application_id=application.pk, by=request.user, declaration=form.cleaned_data.get("declaration", False)
+        )
+    except ValidationError as exc:
+        if not application.is_editable:
+            messages.error(request, " ".join(_error_messages(exc)))
+            return redirect("application_detail", pk=application.pk)
+        if hasattr(exc, "error_dict") and "declaration" in exc.error_dict:
+            _apply_errors(form, exc)
+            return _review_step(request, application, form, status=400)
+        return _review_step(request, application, form, status=400, errors=_error_messages(exc))
+    except PermissionDenied as exc:
+        return _review_step(request, application, form, status=403, errors=[str(exc)])
+    messages.success(
+        request,
+        _("Your application was submitted. Its reference is %(ref)s; a confirmation email is on its way.")
+        % {"ref": application.reference},
+    )
+    return redirect("application_detail", pk=application.pk)
+
+
+@login_required
+def application_withdraw(request, pk: int):
+    application = _member_application(request, pk)
+    form = WithdrawForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(
+                application_id=application.pk, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(_error_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
+        else:
+            messages.success(request, _("The application was withdrawn."))
+            return redirect("application_detail", pk=application.pk)
+    return render(
+        request,
+        "allocations/application_withdraw.html",
+        {"application": application, "form": form, "error": error, "back": reverse("application_detail", args=[pk])},
+        status=400 if error else 200,
+    )

@@ -1,0 +1,93 @@
+"""The application life cycle of the whole portal: one table of allowed transitions.
+
+Read it as a call manager would: from a status, an action leads to a new status, and only the listed roles may
+take it. ``allocations.services.application_transition`` is the one function that applies it (under a row
+lock, with an append-only event). Later stages add their rows to ``TRANSITIONS``; nothing else changes.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ELIGIBILITY_CHECK = "eligibility_check", _("Eligibility check")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    IN_REVIEW = "in_review", _("In review")
+    REVIEWS_COMPLETE = "reviews_complete", _("Reviews complete")
+    RIGHT_TO_REPLY = "right_to_reply", _("Right to reply")
+    PANEL = "panel", _("Panel")
+    APPROVED = "approved", _("Approved")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Rejected")
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ACTIVE = "active", _("Active grant")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("submit")
+    WITHDRAW = "withdraw", _("withdraw")
+
+
+class Role(models.TextChoices):
+    """What a user is to one application; a user can hold several (a PI is also an organisation member)."""
+
+    PI = "pi", _("Principal investigator")
+    ORG_OWNER = "org_owner", _("Owner of the applying organisation")
+    ORG_MEMBER = "org_member", _("Member of the applying organisation")
+    CALL_MANAGER = "call_manager", _("Call manager")
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: Status
+    who: frozenset[Role]
+
+
+APPLICANT = frozenset({Role.PI, Role.ORG_OWNER})
+# Managers may act for the PI (recorded under their own name in the event row).
+APPLICANT_OR_MANAGER = frozenset({Role.PI, Role.ORG_OWNER, Role.CALL_MANAGER})
+
+# The applicant may withdraw until the decision.
+BEFORE_DECISION = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.ELIGIBILITY_CHECK,
+    Status.IN_REVIEW,
+    Status.REVIEWS_COMPLETE,
+    Status.RIGHT_TO_REPLY,
+    Status.PANEL,
+)
+
+TRANSITIONS: dict[tuple[Status, Action], Transition] = {
+    (Status.DRAFT, Action.SUBMIT): Transition(to=Status.SUBMITTED, who=APPLICANT),
+    **{
+        (status, Action.WITHDRAW): Transition(to=Status.WITHDRAWN, who=APPLICANT_OR_MANAGER)
+        for status in BEFORE_DECISION
+    },
+}
+
+# Statuses in which the applicant edits the sections; every other status is read-only for them.
+EDITABLE = frozenset({Status.DRAFT})
+# Applications that count against a call's per-organisation limit.
+COUNTS_AGAINST_LIMIT = frozenset(set(Status) - {Status.DRAFT, Status.WITHDRAWN})
+
+
+def transition_for(status: Status | str, action: Action | str) -> Transition | None:
+    return TRANSITIONS.get((Status(status), Action(action)))
+
+
+def actions_for(status: Status | str, roles: frozenset[Role] | set[Role]) -> list[Action]:
+    """The actions ``roles`` may take on an application in ``status`` (for buttons and the API)."""
+    return [
+        action
+        for (from_status, action), rule in TRANSITIONS.items()
+        if from_status == Status(status) and rule.who & set(roles)
+    ]

@@ -1,0 +1,65 @@
+// Calls and applications: cut-off countdown in the visitor's time zone, and autosave of application steps.
+// Progressive enhancement only: without JavaScript the pages show Brussels time and forms save on submit.
+(function () {
+  "use strict";
+
+  // --- Countdown and local time: <span data-countdown="ISO"> and <p data-local-time="ISO" hidden>
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function remaining(ms) {
+    const minutes = Math.floor(ms / 60000);
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    const parts = [];
+    if (days) parts.push(plural(days, "day", "days"));
+    if (days || hours) parts.push(plural(hours, "hour", "hours"));
+    parts.push(plural(mins, "minute", "minutes"));
+    return parts.join(", ") + " left";
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      const ms = new Date(el.getAttribute("data-countdown")).getTime() - Date.now();
+      el.textContent = ms > 0 ? remaining(ms) : el.getAttribute("data-ended");
+    });
+  }
+
+  document.querySelectorAll("[data-local-time]").forEach(function (el) {
+    const when = new Date(el.getAttribute("data-local-time"));
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const text = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      dateStyle: "long", timeStyle: "short",
+    }).format(when);
+    el.textContent = el.getAttribute("data-label") + ": " + text + " (" + zone + ")";
+    el.hidden = false;
+  });
+  if (document.querySelector("[data-countdown]")) {
+    tick();
+    window.setInterval(tick, 30000);
+  }
+
+  // --- Autosave (htmx): a stale save pauses autosave until the user saves deliberately or reloads.
+  document.body.addEventListener("autosaveConflict", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      form.setAttribute("data-autosave-paused", "");
+    });
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.detail.elt;
+    if (form && form.hasAttribute && form.hasAttribute("data-autosave-paused")) {
+      event.preventDefault();
+    }
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    const status = document.getElementById("save-status");
+    if (status && event.detail.elt && event.detail.elt.hasAttribute && event.detail.elt.hasAttribute("data-autosave")
+        && !event.defaultPrevented) {
+      status.setAttribute("aria-busy", "true");
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", function () {
+    const status = document.getElementById("save-status");
+    if (status) status.removeAttribute("aria-busy");
+  });
+})();
