@@ -10,8 +10,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -93,7 +96,7 @@ def transfers_create(*, transfers: Iterable[TransferSpec | Mapping], by: User | 
         try:
             with transaction.atomic():
                 return _create(specs, by)
-        except IntegrityError:
+        except (IntegrityError, psycopg.errors.UniqueViolation):
             # A concurrent batch inserted one of our ids (or resolved one of our pending transfers) on accounts we
             # did not share a lock with. Retrying sees its rows and answers `exists` / `already posted`.
             if attempt == 2:
@@ -104,7 +107,9 @@ def transfers_create(*, transfers: Iterable[TransferSpec | Mapping], by: User | 
 def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
     ids = [spec.id for spec in specs]
     pending_ids = list({spec.pending_id for spec in specs if spec.pending_id is not None})
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    # A server-side binding cursor: arrays of ids travel as parameters instead of being quoted into the SQL text.
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute("SELECT set_config('ledger.write_path', 'transfers_create', true)")
         # Pending transfers are immutable, so reading them before taking locks is safe; it tells us their accounts.
         referenced: dict[uuid.UUID, StoredTransfer] = {}
@@ -121,7 +126,7 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
         accounts = {
             row[0]: AccountState(*row)
             for row in Account.objects.select_for_update()
-            .filter(pk__in=account_ids)
+            .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(account_ids)]))
             .order_by("pk")
             .values_list(
                 "id",
@@ -135,11 +140,14 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
             )
         }
         # After the locks: committed retries and resolutions of our pending transfers are visible now.
-        cursor.execute(
-            f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer "  # noqa: S608
-            "WHERE id = ANY(%s) OR pending_id = ANY(%s)",
-            [ids, pending_ids],
-        )
+        query = f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s)"  # noqa: S608
+        params: list = [ids]
+        if pending_ids:
+            query += (
+                f" UNION ALL SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE pending_id = ANY(%s)"  # noqa: S608
+            )
+            params.append(pending_ids)
+        cursor.execute(query, params)
         existing = dict(referenced)
         pending_states: dict[uuid.UUID, PendingState] = {}
         for row in cursor.fetchall():
@@ -160,7 +168,7 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
         )
         if outcome.accepted:
             created_by = by.pk if by is not None else None
-            with cursor.cursor.copy(
+            with cursor.copy(
                 f"COPY ledger_transfer ({_TRANSFER_COLUMNS}, created_at, created_by_id) FROM STDIN"
             ) as copy:
                 for t in outcome.accepted:
@@ -462,3 +470,27 @@ def transfer_reverse(*, transfer: Transfer, reason: str, by: User) -> Transfer:
 
 def _as_dict(spec: TransferSpec) -> dict:
     return {name: getattr(spec, name) for name in TransferSpec.__slots__}
+
+
+def pending_void_expired(*, batch_size: int = 1000) -> int:
+    """Void every open pending transfer whose timeout has passed (system job, no acting user).
+
+    Each void has an id derived from the pending transfer, so a rerun or a concurrent run voids nothing twice.
+    Returns how many were voided.
+    """
+    now = timezone.now()
+    candidates = (
+        Transfer.objects.filter(pending=True, timeout__gt=0)
+        .exclude(Exists(Transfer.objects.filter(pending_id=OuterRef("pk"))))
+        .values_list("pk", "code", "created_at", "timeout")
+    )
+    expired = [
+        TransferSpec(id=uuid.uuid5(NAMESPACE, f"expired:{pk}"), code=code, void_pending=True, pending_id=pk)
+        for pk, code, created_at, timeout in candidates
+        if created_at + timezone.timedelta(seconds=timeout) <= now
+    ]
+    voided = 0
+    for start in range(0, len(expired), batch_size):
+        results = transfers_create(transfers=expired[start : start + batch_size], by=None)
+        voided += sum(1 for r in results if r.result is Result.OK)
+    return voided
