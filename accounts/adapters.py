@@ -1,13 +1,26 @@
-"""allauth adapter: account emails leave through the Celery email task, after commit."""
+"""allauth adapters: account emails leave through the Celery email task, after commit; staff keep their MFA."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_platform_staff
 from portal.emails import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed sign-in attempts for this account. For your security, signing in is paused for a few "
+            "minutes. Try again later, or reset your password."
+        ),
+    }
+
     def send_mail(self, template_prefix, email, context):
+        # Rendered now, inside the request, so links are absolute URLs on the host the user is visiting.
         message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):
@@ -17,3 +30,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_from_email(self):
         return settings.DEFAULT_FROM_EMAIL
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "Your role requires two-factor authentication, so the authenticator app cannot be turned off. "
+            "If you lost your device, sign in with a recovery code and set up the app again."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and is_platform_staff(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

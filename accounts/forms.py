@@ -35,3 +35,7 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
 
 class ProfileForm(BootstrapFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+
+
+class InvitationAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])

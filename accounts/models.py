@@ -131,6 +131,12 @@ class Organisation(models.Model):
                 validate_vat(self.vat_number, str(self.country))
             except ValidationError as exc:
                 errors["vat_number"] = exc.messages
+        if self.vat_number and "vat_number" not in errors:
+            taken = Organisation.objects.filter(vat_number=self.vat_number).exclude(pk=self.pk).exists()
+            if taken:
+                errors["vat_number"] = [
+                    _("An organisation with this VAT number is already registered. Ask its owners to invite you.")
+                ]
         if self.founded_on and self.founded_on > timezone.localdate():
             errors["founded_on"] = [_("The founding date cannot be in the future.")]
         if errors:

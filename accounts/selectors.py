@@ -1,22 +1,34 @@
 """Reads for accounts: what a user may see. Non-members get nothing (views turn that into 404)."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import ApiToken, Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
 
 
 def organisations_for_user(*, user: User) -> QuerySet[Organisation]:
-    """Organisations ``user`` belongs to, with their member count and the user's role annotated."""
+    """Organisations ``user`` belongs to, annotated with ``member_count`` and ``my_role`` (one query)."""
+    member_count = (
+        Membership.objects.filter(organisation=OuterRef("pk"))
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    my_role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).values("role")[:1]
     return (
         Organisation.objects.filter(memberships__user=user)
-        .annotate(member_count=Count("memberships", distinct=True))
+        .annotate(
+            member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0),
+            my_role=Subquery(my_role),
+        )
         .order_by("legal_name", "id")
     )
 
 
 def organisation_for_member(*, user: User, pk: int) -> Organisation:
-    """The organisation if ``user`` is a member; ``Organisation.DoesNotExist`` otherwise."""
-    return Organisation.objects.filter(memberships__user=user).get(pk=pk)
+    """The organisation if ``user`` is a member; ``Organisation.DoesNotExist`` otherwise (a 404, never a 403)."""
+    return organisations_for_user(user=user).get(pk=pk)
 
 
 def membership_of(*, user: User, organisation: Organisation) -> Membership | None:
@@ -24,16 +36,25 @@ def membership_of(*, user: User, organisation: Organisation) -> Membership | Non
 
 
 def is_owner(*, user: User, organisation: Organisation) -> bool:
+    role = getattr(organisation, "my_role", None)
+    if role is not None:
+        return role == MembershipRole.OWNER
     return Membership.objects.filter(user=user, organisation=organisation, role=MembershipRole.OWNER).exists()
 
 
 def members_of(*, organisation: Organisation) -> QuerySet[Membership]:
-    return Membership.objects.filter(organisation=organisation).select_related("user").order_by("role", "user__email")
+    """Members of an organisation, owners first. Callers check that the reader is a member."""
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("role", "user__email", "pk")
+    )
 
 
 def pending_invitations(*, organisation: Organisation) -> QuerySet[Invitation]:
+    """Pending invitations of an organisation (owners only; callers check)."""
     return Invitation.objects.filter(organisation=organisation, status=InvitationStatus.PENDING).select_related(
-        "invited_by"
+        "invited_by", "organisation"
     )
 
 
@@ -44,10 +65,5 @@ def invitations_for_email(*, email: str) -> QuerySet[Invitation]:
 
 
 def tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens, active ones first. Only the prefix of each key is known."""
     return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
-
-
-def organisations_with_members(*, user: User) -> QuerySet[Organisation]:
-    return organisations_for_user(user=user).prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("user"))
-    )

@@ -7,7 +7,7 @@ transaction and raises ``ValidationError`` (shown as a form error or an API 400)
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,26 +36,39 @@ def _require_owner(*, organisation: Organisation, user: User) -> None:
         raise PermissionDenied(_("Only owners of %(org)s can do this.") % {"org": organisation})
 
 
+def _duplicate_vat_error() -> ValidationError:
+    return ValidationError(
+        {"vat_number": _("An organisation with this VAT number is already registered. Ask its owners to invite you.")}
+    )
+
+
 def organisation_create(*, by: User, **fields) -> Organisation:
-    """Create an organisation; the creator becomes its first owner."""
+    """Create an organisation; the creator becomes its first owner. Invalid input raises ValidationError."""
     organisation = Organisation(**{k: v for k, v in fields.items() if k in ORGANISATION_FIELDS})
     organisation.full_clean()
-    with transaction.atomic():
-        organisation.save()
-        Membership.objects.create(organisation=organisation, user=by, role=MembershipRole.OWNER)
+    try:
+        with transaction.atomic():
+            organisation.save()
+            Membership.objects.create(organisation=organisation, user=by, role=MembershipRole.OWNER)
+    except IntegrityError:
+        # Two registrations of one VAT number at once: the unique constraint decides, the loser gets a 400.
+        raise _duplicate_vat_error()
     return organisation
 
 
 def organisation_update(*, organisation: Organisation, by: User, **fields) -> Organisation:
     """Owners only. Unknown fields are ignored; validation as on create."""
     _require_owner(organisation=organisation, user=by)
-    with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        for name, value in fields.items():
-            if name in ORGANISATION_FIELDS:
-                setattr(organisation, name, value)
-        organisation.full_clean()
-        organisation.save()
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+            for name, value in fields.items():
+                if name in ORGANISATION_FIELDS:
+                    setattr(organisation, name, value)
+            organisation.full_clean()
+            organisation.save()
+    except IntegrityError:
+        raise _duplicate_vat_error()
     return organisation
 
 
@@ -90,17 +103,34 @@ def invitation_create(
     return invitation
 
 
+def _token_error(message: str, code: str) -> ValidationError:
+    # Keyed by "token": the API answers 400 {"token": [...]}; the page shows it above the buttons.
+    return ValidationError({"token": ValidationError(message, code=code)})
+
+
+def _expired_error() -> ValidationError:
+    return _token_error(
+        _("This invitation has expired. Ask an owner of the organisation for a new one."), "invitation_expired"
+    )
+
+
 def invitation_from_token(token: str) -> Invitation:
-    """Resolve a token; a bad signature, expiry, or use raises ValidationError with a clear message."""
+    """Resolve a token; a bad signature or expiry raises ValidationError({"token": ...}) with a clear message."""
     try:
-        payload = signing.loads(token, salt=INVITATION_SALT, max_age=timezone.timedelta(days=Invitation.VALID_DAYS))
+        payload = signing.loads(
+            token or "", salt=INVITATION_SALT, max_age=timezone.timedelta(days=Invitation.VALID_DAYS)
+        )
     except signing.SignatureExpired:
-        raise ValidationError(_("This invitation has expired. Ask an owner of the organisation for a new one."))
+        raise _expired_error()
     except signing.BadSignature:
-        raise ValidationError(_("This invitation link is not valid."))
-    invitation = Invitation.objects.select_related("organisation").filter(pk=payload.get("id")).first()
+        raise _token_error(_("This invitation link is not valid."), "invitation_invalid")
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by").filter(pk=payload.get("id")).first()
+        if isinstance(payload, dict)
+        else None
+    )
     if invitation is None or invitation.email != payload.get("email"):
-        raise ValidationError(_("This invitation link is not valid."))
+        raise _token_error(_("This invitation link is not valid."), "invitation_invalid")
     return invitation
 
 
@@ -109,13 +139,14 @@ def _respond(*, token: str, by: User, accept: bool) -> Invitation:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
         if invitation.status != InvitationStatus.PENDING:
-            raise ValidationError(_("This invitation has already been used or withdrawn."))
+            raise _token_error(_("This invitation has already been used or withdrawn."), "invitation_used")
         if invitation.is_expired:
-            raise ValidationError(_("This invitation has expired. Ask an owner of the organisation for a new one."))
+            raise _expired_error()
         if by.email.lower() != invitation.email.lower():
-            raise ValidationError(
+            raise _token_error(
                 _("This invitation was sent to %(email)s. Log in with that address to answer it.")
-                % {"email": invitation.email}
+                % {"email": invitation.email},
+                "invitation_other_email",
             )
         if accept:
             Membership.objects.get_or_create(
@@ -186,6 +217,16 @@ def membership_remove(*, membership: Membership, by: User) -> None:
                 % {"org": membership.organisation}
             )
         membership.delete()
+
+
+def user_update_profile(*, user: User, by: User, full_name: str) -> User:
+    """A user edits their own profile."""
+    if user.pk != by.pk:
+        raise PermissionDenied
+    user.full_name = (full_name or "").strip()
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["full_name"])
+    return user
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

@@ -16,7 +16,7 @@ from stdnum.exceptions import (
     ValidationError as StdnumError,
 )
 
-from accounts.countries import EU_MEMBER_STATES
+from accounts.countries import ELIGIBLE_COUNTRIES, EU_MEMBER_STATES
 
 # VAT prefixes that differ from the ISO country code.
 VAT_PREFIX = {"GR": "EL"}
@@ -38,17 +38,34 @@ def normalise_vat(value: str, country: str) -> str:
     return compact
 
 
+def _country_name(code: str) -> str:
+    return str(ELIGIBLE_COUNTRIES().name(code) or code)
+
+
+def _validate_with_optional_prefix(module, value: str, country: str) -> None:
+    """Some national modules expect the prefix (CHE...MWST), others the bare number: accept either form."""
+    try:
+        module.validate(value)
+        return
+    except StdnumError as exc:
+        first_error = exc
+    if value[:2] == country and module.is_valid(value[2:]):
+        return
+    raise first_error
+
+
 def validate_vat(value: str, country: str) -> None:
     """Raise a ValidationError with a message an applicant can act on."""
     if not value:
         return
+    name = _country_name(country)
     prefix = VAT_PREFIX.get(country, country)
     try:
         if country in EU_MEMBER_STATES:
             if not value.startswith(prefix):
                 raise ValidationError(
                     _("A VAT number of an organisation in %(country)s starts with %(prefix)s.")
-                    % {"country": country, "prefix": prefix},
+                    % {"country": name, "prefix": prefix},
                     code="vat_country",
                 )
             eu_vat.validate(value)
@@ -56,17 +73,16 @@ def validate_vat(value: str, country: str) -> None:
         module = get_cc_module(country.lower(), "vat")
         if module is None:
             return  # no offline check known for this country: accepted as given
-        number = value[2:] if value[:2] == country else value
-        module.validate(number)
+        _validate_with_optional_prefix(module, value, country)
     except InvalidChecksum:
         raise ValidationError(_("This VAT number's check digit is wrong; please check for a typo."), code="vat")
     except InvalidLength:
         raise ValidationError(
-            _("This VAT number has the wrong length for %(country)s.") % {"country": country}, code="vat"
+            _("This VAT number has the wrong length for %(country)s.") % {"country": name}, code="vat"
         )
     except (InvalidFormat, InvalidComponent):
         raise ValidationError(
-            _("This is not a valid VAT number format for %(country)s.") % {"country": country}, code="vat"
+            _("This is not a valid VAT number format for %(country)s.") % {"country": name}, code="vat"
         )
     except StdnumError:
         raise ValidationError(_("This VAT number is not valid."), code="vat")

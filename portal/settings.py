@@ -131,6 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # The suite creates many users; PBKDF2's ~1 s per password would dominate its run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -144,7 +147,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Links in account emails are built from the request's host with this scheme (invitations use SITE_URL).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or TESTING else "https"
 ACCOUNT_RATE_LIMITS = {
     # allauth keeps these counters in the cache (Redis), shared by every web process.
     "login_failed": "10/m/ip,5/5m/key",
@@ -154,6 +158,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 if TESTING:
     ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "1000/m/ip", "signup": "1000/m/ip"}
+MFA_ADAPTER = "accounts.adapters.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Gigafactory Access Portal"
 
@@ -275,14 +280,23 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "accounts.tasks.purge_expired_invitations",
             "schedule": crontab(hour=3, minute=17),
         },
+        "allocations-draft-reminders": {
+            "task": "allocations.tasks.send_draft_reminders",
+            "schedule": crontab(minute=5),
+        },
+        "ledger-void-expired-pending-transfers": {
+            "task": "ledger.tasks.void_expired_pending_transfers",
+            "schedule": 300.0,
+        },
     }
 )
 
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes missing or revoked credentials a 401, not a 403.
         "accounts.authentication.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.StandardPagination",
