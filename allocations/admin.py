@@ -20,7 +20,15 @@ from allocations.models import (
 
 @admin.register(Gigafactory)
 class GigafactoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "host_country", "site", "accelerator_model", "accelerator_count", "availability_percent", "status"]
+    list_display = [
+        "name",
+        "host_country",
+        "site",
+        "accelerator_model",
+        "accelerator_count",
+        "availability_percent",
+        "status",
+    ]
     list_filter = ["status", "host_country"]
     search_fields = ["name", "site", "accelerator_model"]
     prepopulated_fields = {"slug": ["name"]}
@@ -62,7 +70,7 @@ class CallAdminForm(forms.ModelForm):
 
     class Meta:
         model = Call
-        fields = "__all__"
+        exclude: list[str] = []
 
 
 @admin.register(Call)

@@ -22,7 +22,10 @@ class CallFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mode"].choices = [("", _("All modes")), *AccessMode.objects.values_list("code", "name")]
-        self.fields["gigafactory"].choices = [("", _("All Gigafactories")), *Gigafactory.objects.values_list("slug", "name")]
+        self.fields["gigafactory"].choices = [
+            ("", _("All Gigafactories")),
+            *Gigafactory.objects.values_list("slug", "name"),
+        ]
         for field in self.fields.values():
             field.widget.attrs["data-autosubmit"] = ""
 

@@ -152,7 +152,10 @@ def section_states(application: Application) -> list[SectionState]:
 
 
 def roles_of(*, user: User, application: Application) -> frozenset[Role]:
-    """What ``user`` is to ``application``: PI, owner/member of the organisation, call manager."""
+    """What ``user`` is to ``application``: PI, owner/member of the organisation, call manager; ``None`` is the
+    portal itself (scheduled tasks and follow-up steps)."""
+    if user is None:
+        return frozenset({Role.PORTAL})
     if not user.is_authenticated:
         return frozenset()
     roles = set()

@@ -8,7 +8,6 @@ from allocations.models import (
     AIDomain,
     Application,
     ApplicationEvent,
-    ApplicationMember,
     Attachment,
     AttachmentKind,
     Call,

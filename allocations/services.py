@@ -66,8 +66,8 @@ def brussels_time(moment) -> str:
 
 
 def _lock(application_id: int) -> Application:
-    return Application.objects.select_for_update(of=("self",)).select_related("call__access_mode").get(
-        pk=application_id
+    return (
+        Application.objects.select_for_update(of=("self",)).select_related("call__access_mode").get(pk=application_id)
     )
 
 
@@ -183,11 +183,14 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
                     touched.append(name)
             if section == Section.PROJECT and "keywords" in values:
                 application.keywords = _normalise_keywords(values["keywords"])
-            if section == Section.TEAM and application.pi_id is not None:
-                if not Membership.objects.filter(
+            if (
+                section == Section.TEAM
+                and application.pi_id is not None
+                and not Membership.objects.filter(
                     organisation_id=application.organisation_id, user_id=application.pi_id
-                ).exists():
-                    errors["pi"].append(_("The principal investigator must be a member of the organisation."))
+                ).exists()
+            ):
+                errors["pi"].append(_("The principal investigator must be a member of the organisation."))
             if section == Section.RESOURCES:
                 if application.start_month is not None:
                     application.start_month = application.start_month.replace(day=1)
@@ -341,7 +344,7 @@ def _submission_problems(application: Application, *, now) -> dict[str, list[str
     )
     if not result.is_complete:
         parts = [
-            "%s (%s)" % (Section(section).label, ", ".join(selectors.field_label(name) for name in missing))
+            "{} ({})".format(Section(section).label, ", ".join(selectors.field_label(name) for name in missing))
             for section, missing in result.missing.items()
             if missing
         ]

@@ -26,7 +26,7 @@ from allocations.forms import (
 from allocations.models import Application, Attachment, Call, Section
 from allocations.workflow import Action, actions_for
 
-FORM_STEPS = [s for s in Section]
+FORM_STEPS = list(Section)
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -94,7 +94,9 @@ def call_apply(request, slug: str):
         messages.error(request, _("Choose one of your organisations, or register one first."))
         return redirect("call_detail", slug=slug)
     try:
-        application = services.application_create(call=call, organisation=form.cleaned_data["organisation"], by=request.user)
+        application = services.application_create(
+            call=call, organisation=form.cleaned_data["organisation"], by=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(_error_messages(exc)))
         return redirect("call_detail", slug=slug)

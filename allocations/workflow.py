@@ -34,6 +34,17 @@ class Status(models.TextChoices):
 class Action(models.TextChoices):
     SUBMIT = "submit", _("submit")
     WITHDRAW = "withdraw", _("withdraw")
+    # Review stage (reviews/): eligibility check, reviews, right to reply, panel decision.
+    PASS_CHECK = "pass_check", _("pass the eligibility check of")
+    FAIL_CHECK = "fail_check", _("declare ineligible")
+    PASS_CHECK_TO_PANEL = "pass_check_to_panel", _("pass the eligibility check (straight to the panel) of")
+    COMPLETE_REVIEWS = "complete_reviews", _("complete the reviews of")
+    OPEN_REPLY = "open_reply", _("open the right to reply of")
+    CLOSE_REPLY = "close_reply", _("close the right to reply of")
+    TO_PANEL = "to_panel", _("send to the panel")
+    APPROVE = "approve", _("approve")
+    WAITLIST = "waitlist", _("waitlist")
+    REJECT = "reject", _("reject")
 
 
 class Role(models.TextChoices):
@@ -43,6 +54,8 @@ class Role(models.TextChoices):
     ORG_OWNER = "org_owner", _("Owner of the applying organisation")
     ORG_MEMBER = "org_member", _("Member of the applying organisation")
     CALL_MANAGER = "call_manager", _("Call manager")
+    # The portal itself (a scheduled task or a follow-up step): events show no person.
+    PORTAL = "portal", _("The portal")
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,8 @@ class Transition:
 APPLICANT = frozenset({Role.PI, Role.ORG_OWNER})
 # Managers may act for the PI (recorded under their own name in the event row).
 APPLICANT_OR_MANAGER = frozenset({Role.PI, Role.ORG_OWNER, Role.CALL_MANAGER})
+CALL_MANAGER = frozenset({Role.CALL_MANAGER})
+PORTAL_OR_MANAGER = frozenset({Role.PORTAL, Role.CALL_MANAGER})
 
 # The applicant may withdraw until the decision.
 BEFORE_DECISION = (
@@ -72,6 +87,29 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
         (status, Action.WITHDRAW): Transition(to=Status.WITHDRAWN, who=APPLICANT_OR_MANAGER)
         for status in BEFORE_DECISION
     },
+    # Review stage. Eligibility and technical check by a call manager; modes without reviewers (Playground,
+    # Fast Lane) go straight to the panel.
+    **{
+        (status, action): Transition(to=to, who=CALL_MANAGER)
+        for status in (Status.SUBMITTED, Status.ELIGIBILITY_CHECK)
+        for action, to in (
+            (Action.PASS_CHECK, Status.IN_REVIEW),
+            (Action.FAIL_CHECK, Status.INELIGIBLE),
+            (Action.PASS_CHECK_TO_PANEL, Status.PANEL),
+        )
+    },
+    # Taken by the portal when the last required review is submitted (so no reviewer appears in the log).
+    (Status.IN_REVIEW, Action.COMPLETE_REVIEWS): Transition(to=Status.REVIEWS_COMPLETE, who=PORTAL_OR_MANAGER),
+    (Status.REVIEWS_COMPLETE, Action.OPEN_REPLY): Transition(to=Status.RIGHT_TO_REPLY, who=PORTAL_OR_MANAGER),
+    (Status.REVIEWS_COMPLETE, Action.TO_PANEL): Transition(to=Status.PANEL, who=PORTAL_OR_MANAGER),
+    # The PI's reply closes it; so does the deadline (the portal) or a call manager.
+    (Status.RIGHT_TO_REPLY, Action.CLOSE_REPLY): Transition(
+        to=Status.PANEL, who=frozenset({Role.PI, Role.PORTAL, Role.CALL_MANAGER})
+    ),
+    # The panel chair (a call manager) decides.
+    (Status.PANEL, Action.APPROVE): Transition(to=Status.APPROVED, who=CALL_MANAGER),
+    (Status.PANEL, Action.WAITLIST): Transition(to=Status.WAITLISTED, who=CALL_MANAGER),
+    (Status.PANEL, Action.REJECT): Transition(to=Status.REJECTED, who=CALL_MANAGER),
 }
 
 # Statuses in which the applicant edits the sections; every other status is read-only for them.

@@ -72,7 +72,7 @@ def test_refusal_messages_are_clear(personas, complete_draft):
     with pytest.raises(ValidationError, match="You cannot withdraw an application that is approved"):
         services.application_withdraw(application_id=complete_draft.pk, by=personas[Role.ORG_OWNER])
     _set_status(complete_draft, Status.DRAFT)
-    with pytest.raises(PermissionDenied, match="Only .* may submit this application"):
+    with pytest.raises(PermissionDenied, match=r"Only .* may submit this application"):
         services.application_submit(application_id=complete_draft.pk, by=personas[Role.ORG_MEMBER], declaration=True)
 
 

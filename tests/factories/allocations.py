@@ -1,6 +1,7 @@
 """Factories for calls and applications: an open Large Scale call by default, complete applications on demand."""
 
 import datetime as dt
+import importlib
 import io
 
 import factory
@@ -36,9 +37,15 @@ def pdf_upload(name: str = "annex.pdf", data: bytes | None = None) -> SimpleUplo
     return SimpleUploadedFile(name, pdf_bytes() if data is None else data, content_type="application/pdf")
 
 
+SEEDED_MODES = {
+    mode["code"]: mode
+    for mode in importlib.import_module("allocations.migrations.0002_seed_access_modes_and_event_guard").ACCESS_MODES
+}
+
+
 def access_mode(code: str = "large-scale") -> AccessMode:
-    """The access modes come from the data migration."""
-    return AccessMode.objects.get(code=code)
+    """The access modes of the data migration (recreated after a transactional test flushed them)."""
+    return AccessMode.objects.get_or_create(code=code, defaults=SEEDED_MODES[code])[0]
 
 
 class GigafactoryFactory(factory.django.DjangoModelFactory):
