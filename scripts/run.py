@@ -144,7 +144,7 @@ class Supervisor:
                     return 0
                 dead = self.exited()
                 if dead is not None:
-                    say(f"{dead.name} exited with status {dead.process.returncode}; stopping the others")
+                    say(f"{dead.name} {_describe_exit(dead.process.returncode)}; stopping the others")
                     self.stop()
                     return 1
                 if on_tick is not None:
@@ -158,6 +158,12 @@ class Supervisor:
 
     def _names(self) -> str:
         return ", ".join(child.name for child in self.children)
+
+
+def _describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        return f"was killed by {signal.Signals(-returncode).name}"
+    return f"exited with status {returncode}"
 
 
 def _group_alive(pgid: int) -> bool:
