@@ -1,5 +1,6 @@
 """factory-boy factories, one module per app, re-exported here: ``from tests.factories import UserFactory``."""
 
 from tests.factories.accounts import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories.allocations import ApplicationFactory, CallFactory, GigafactoryFactory, fill_application  # noqa: F401
 
 __all__ = ["PASSWORD", "MembershipFactory", "OrganisationFactory", "UserFactory"]
