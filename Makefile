@@ -6,10 +6,10 @@ PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-# Start embedded PostgreSQL/Redis under ./var unless DATABASE_URL / REDIS_URL are set. Sets DEVSERVICES_STARTED
-# to the services this start launched, so STOP_STARTED stops only those (none when they were already running).
+# Start embedded PostgreSQL/Redis under ./var unless DATABASE_URL / REDIS_URL are set (they keep running for the
+# next command; `make stop` stops them). It also exports DEVSERVICES_STARTED, the services this start launched,
+# which `make run` stops again when it ends.
 SERVICES := eval "$$($(PY) scripts/devservices.py start)"
-STOP_STARTED := $(PY) scripts/devservices.py stop-started
 
 .PHONY: help install run test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
 
@@ -36,8 +36,7 @@ run: install ## Serve web + Celery worker + beat on http://127.0.0.1:8000 with d
 	@$(SERVICES) && DEBUG=$${DEBUG:-1} exec $(PY) scripts/run.py
 
 test: install ## The whole suite (unit, Celery worker, Playwright browser tests), then lint
-	@$(SERVICES) && trap '$(STOP_STARTED)' EXIT && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) \
-		&& $(MAKE) --no-print-directory lint
+	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) && $(MAKE) --no-print-directory lint
 
 test-fast: install ## The suite without browser tests
 	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
@@ -60,7 +59,7 @@ fmt: install ## Format and auto-fix
 	$(BIN)/ruff check --fix .
 
 bench: install ## Benchmarks on a scratch database; BENCH_ARGS=--markdown appends them to docs/benchmarks.md
-	@$(SERVICES) && trap '$(STOP_STARTED)' EXIT && PORTAL_TESTING=1 $(PY) scripts/bench.py $(BENCH_ARGS)
+	@$(SERVICES) && PORTAL_TESTING=1 $(PY) scripts/bench.py $(BENCH_ARGS)
 
 migrations: install ## Make migrations after a model change
 	@$(SERVICES) && PORTAL_TESTING=1 $(PY) manage.py makemigrations
