@@ -258,6 +258,7 @@ def main() -> int:
     if not debug:
         _manage("collectstatic", "--noinput", "-v", "0")  # WhiteNoise serves STATIC_ROOT when DEBUG is off
         say("DEBUG is off: demo data not seeded (`manage.py seed_demo --force` adds it).")
+        say("To browse over plain HTTP set SECRET_KEY, ALLOWED_HOSTS=127.0.0.1 and SECURE_SSL_REDIRECT=0.")
         logins, password = [], None
     else:
         _manage("seed_demo")
