@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from reviews import services
+
+
+@shared_task
+def send_review_reminders() -> int:
+    """Beat, hourly: remind reviewers 3 days before the due date and when overdue (each reminder once)."""
+    return services.review_reminders_send()
+
+
+@shared_task
+def close_expired_reply_windows() -> int:
+    """Beat, every 10 minutes: applications whose reply deadline passed go to the panel."""
+    return services.reply_windows_close()
