@@ -1,6 +1,6 @@
 """Reads for accounts: what a user may see. Non-members get nothing (views turn that into 404)."""
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import ApiToken, Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
@@ -44,10 +44,11 @@ def is_owner(*, user: User, organisation: Organisation) -> bool:
 
 def members_of(*, organisation: Organisation) -> QuerySet[Membership]:
     """Members of an organisation, owners first. Callers check that the reader is a member."""
+    owners_first = Case(When(role=MembershipRole.OWNER, then=Value(0)), default=Value(1))
     return (
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
-        .order_by("role", "user__email", "pk")
+        .order_by(owners_first, "user__email", "pk")
     )
 
 

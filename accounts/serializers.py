@@ -53,17 +53,17 @@ class OrganisationSerializer(serializers.ModelSerializer):
         # service; its ValidationError becomes a 400 with the same field errors as the form.
 
 
-class MemberUserSerializer(serializers.ModelSerializer):
+class OrganisationMemberUserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "full_name"]
         read_only_fields = fields
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class OrganisationMemberSerializer(serializers.ModelSerializer):
     """A member as the other members see them (platform roles are not shown)."""
 
-    user = MemberUserSerializer(read_only=True)
+    user = OrganisationMemberUserSerializer(read_only=True)
 
     class Meta:
         model = Membership

@@ -134,20 +134,26 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+def invitation_check(*, invitation: Invitation, by: User) -> None:
+    """Raise ValidationError({"token": ...}) unless ``by`` may answer ``invitation`` now."""
+    if invitation.status != InvitationStatus.PENDING:
+        raise _token_error(_("This invitation has already been used or withdrawn."), "invitation_used")
+    if invitation.is_expired:
+        raise _expired_error()
+    if by.email.lower() != invitation.email.lower():
+        raise _token_error(
+            _("This invitation was sent to %(email)s. Log in with that address to answer it.")
+            % {"email": invitation.email},
+            "invitation_other_email",
+        )
+
+
 def _respond(*, token: str, by: User, accept: bool) -> Invitation:
     invitation = invitation_from_token(token)
     with transaction.atomic():
+        # Locked, so two answers at once (two tabs, a double click) use the invitation exactly once.
         invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
-        if invitation.status != InvitationStatus.PENDING:
-            raise _token_error(_("This invitation has already been used or withdrawn."), "invitation_used")
-        if invitation.is_expired:
-            raise _expired_error()
-        if by.email.lower() != invitation.email.lower():
-            raise _token_error(
-                _("This invitation was sent to %(email)s. Log in with that address to answer it.")
-                % {"email": invitation.email},
-                "invitation_other_email",
-            )
+        invitation_check(invitation=invitation, by=by)
         if accept:
             Membership.objects.get_or_create(
                 organisation=invitation.organisation, user=by, defaults={"role": invitation.role}
@@ -181,6 +187,7 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
 
 
 def _lock_owners(organisation: Organisation) -> list[int]:
+    """Lock the owner rows of an organisation (in a fixed order) and return the owners' user ids."""
     return list(
         Membership.objects.select_for_update()
         .filter(organisation=organisation, role=MembershipRole.OWNER)
@@ -189,14 +196,26 @@ def _lock_owners(organisation: Organisation) -> list[int]:
     )
 
 
+def _lock_membership(pk: int) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("organisation", "user").filter(pk=pk).first()
+    if membership is None:
+        raise ValidationError(_("This person is no longer a member."))
+    return membership
+
+
 def membership_set_role(*, membership: Membership, role: str, by: User) -> Membership:
-    """Owners change roles; the last owner cannot be demoted."""
-    _require_owner(organisation=membership.organisation, user=by)
+    """Owners change roles; the last owner cannot be demoted.
+
+    Owner rows are locked first, so two owners demoting each other at once leave exactly one owner, and an
+    owner demoted a moment ago can no longer act as one.
+    """
     if role not in MembershipRole.values:
         raise ValidationError({"role": _("Choose owner or member.")})
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if by.pk not in owners:
+            raise PermissionDenied(_("Only owners of %(org)s can do this.") % {"org": membership.organisation})
+        membership = _lock_membership(membership.pk)
         if membership.role == MembershipRole.OWNER and role != MembershipRole.OWNER and len(owners) <= 1:
             raise ValidationError(_("An organisation needs at least one owner. Make someone else owner first."))
         membership.role = role
@@ -205,12 +224,12 @@ def membership_set_role(*, membership: Membership, role: str, by: User) -> Membe
 
 
 def membership_remove(*, membership: Membership, by: User) -> None:
-    """An owner removes a member, or a member leaves; the last owner cannot leave."""
-    if membership.user_id != by.pk:
-        _require_owner(organisation=membership.organisation, user=by)
+    """An owner removes a member, or a member leaves; the last owner cannot leave (also under concurrency)."""
     with transaction.atomic():
         owners = _lock_owners(membership.organisation)
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.user_id != by.pk and by.pk not in owners:
+            raise PermissionDenied(_("Only owners of %(org)s can do this.") % {"org": membership.organisation})
+        membership = _lock_membership(membership.pk)
         if membership.role == MembershipRole.OWNER and len(owners) <= 1:
             raise ValidationError(
                 _("You are the last owner of %(org)s. Make another member owner before leaving.")

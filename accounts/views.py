@@ -265,32 +265,38 @@ def membership_remove(request, pk: int, membership_pk: int):
 
 @login_required
 def invitation_respond(request, token: str):
-    form = InvitationAnswerForm(request.POST or None)
+    """Shows the invitation and why it cannot be answered (expired, used, other address) before any click."""
+    errors: list[str] = []
     invitation = None
     try:
         invitation = services.invitation_from_token(token)
+        services.invitation_check(invitation=invitation, by=request.user)
     except ValidationError as exc:
-        _apply_errors(form, exc)
-    if request.method == "POST" and invitation is not None and form.is_valid():
-        accept = form.cleaned_data["answer"] == "accept"
-        try:
-            if accept:
-                services.invitation_accept(token=token, by=request.user)
-            else:
-                services.invitation_decline(token=token, by=request.user)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        errors.extend(exc.messages)
+    if request.method == "POST" and invitation is not None and not errors:
+        form = InvitationAnswerForm(request.POST)
+        if not form.is_valid():
+            errors.append(_("Choose to accept or decline the invitation."))
         else:
-            if accept:
-                messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organisation})
-                return redirect("organisation_detail", pk=invitation.organisation_id)
-            messages.info(request, _("You declined the invitation to %(org)s.") % {"org": invitation.organisation})
-            return redirect("profile")
+            accept = form.cleaned_data["answer"] == "accept"
+            try:
+                if accept:
+                    services.invitation_accept(token=token, by=request.user)
+                else:
+                    services.invitation_decline(token=token, by=request.user)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                if accept:
+                    messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organisation})
+                    return redirect("organisation_detail", pk=invitation.organisation_id)
+                messages.info(request, _("You declined the invitation to %(org)s.") % {"org": invitation.organisation})
+                return redirect("profile")
     return render(
         request,
         "accounts/invitation_respond.html",
-        {"invitation": invitation, "form": form},
-        status=400 if form.errors else 200,
+        {"invitation": invitation, "errors": errors},
+        status=400 if errors else 200,
     )
 
 
