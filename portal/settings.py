@@ -284,6 +284,14 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "allocations.tasks.send_draft_reminders",
             "schedule": crontab(minute=5),
         },
+        "reviews-review-reminders": {
+            "task": "reviews.tasks.send_review_reminders",
+            "schedule": crontab(minute=35),
+        },
+        "reviews-close-expired-reply-windows": {
+            "task": "reviews.tasks.close_expired_reply_windows",
+            "schedule": 600.0,
+        },
         "ledger-void-expired-pending-transfers": {
             "task": "ledger.tasks.void_expired_pending_transfers",
             "schedule": 300.0,
