@@ -45,6 +45,12 @@ class Action(models.TextChoices):
     APPROVE = "approve", _("approve")
     WAITLIST = "waitlist", _("waitlist")
     REJECT = "reject", _("reject")
+    # Offers and grants (allocations/capacity_services.py).
+    OFFER = "offer", _("offer")
+    ACCEPT = "accept", _("accept")
+    DECLINE = "decline", _("decline")
+    EXPIRE = "expire", _("expire the offer of")
+    ACTIVATE = "activate", _("activate the grant of")
 
 
 class Role(models.TextChoices):
@@ -54,6 +60,7 @@ class Role(models.TextChoices):
     ORG_OWNER = "org_owner", _("Owner of the applying organisation")
     ORG_MEMBER = "org_member", _("Member of the applying organisation")
     CALL_MANAGER = "call_manager", _("Call manager")
+    ALLOCATION_ADMIN = "allocation_admin", _("Allocation admin")
     # The portal itself (a scheduled task or a follow-up step): events show no person.
     PORTAL = "portal", _("The portal")
 
@@ -110,6 +117,13 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.PANEL, Action.APPROVE): Transition(to=Status.APPROVED, who=CALL_MANAGER),
     (Status.PANEL, Action.WAITLIST): Transition(to=Status.WAITLISTED, who=CALL_MANAGER),
     (Status.PANEL, Action.REJECT): Transition(to=Status.REJECTED, who=CALL_MANAGER),
+    # Offers: committing an allocation run offers; the PI answers before the deadline, or the portal expires it;
+    # the portal activates an accepted grant when it starts (allocations/capacity_services.py).
+    (Status.APPROVED, Action.OFFER): Transition(to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN})),
+    (Status.OFFERED, Action.ACCEPT): Transition(to=Status.ACCEPTED, who=frozenset({Role.PI})),
+    (Status.OFFERED, Action.DECLINE): Transition(to=Status.DECLINED, who=frozenset({Role.PI})),
+    (Status.OFFERED, Action.EXPIRE): Transition(to=Status.DECLINED, who=frozenset({Role.PORTAL})),
+    (Status.ACCEPTED, Action.ACTIVATE): Transition(to=Status.ACTIVE, who=frozenset({Role.PORTAL})),
 }
 
 # Statuses in which the applicant edits the sections; every other status is read-only for them.

@@ -296,6 +296,8 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "ledger.tasks.void_expired_pending_transfers",
             "schedule": 300.0,
         },
+        "allocations-expire-offers": {"task": "allocations.capacity_tasks.expire_offers", "schedule": 900.0},
+        "allocations-activate-grants": {"task": "allocations.capacity_tasks.activate_grants", "schedule": crontab(minute=10)},
     }
 )
 

@@ -51,3 +51,4 @@ __all__ = [
     "Status",
     "TeamRole",
 ]
+from allocations.capacity_models import *  # noqa: E402,F403
