@@ -118,7 +118,7 @@ ORGANISATIONS = (
         "https://nordlys.example.eu", datetime.date(2024, 1, 8), owner="nora@demo.gigafactory.eu",
     ),
     DemoOrganisation(
-        "Alpenblick KI AG", "Alpenblick", "CH", T.SME, "", "999100105",
+        "Alpenblick KI AG", "Alpenblick", "CH", T.SME, "CHE123456707MWST", "999100105",
         "https://alpenblick.example.eu", datetime.date(2016, 4, 4), owner="urs@demo.gigafactory.eu",
     ),
 )  # fmt: skip
