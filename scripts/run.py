@@ -245,6 +245,17 @@ def stop_started_services() -> None:
 
 
 def main() -> int:
+    """Stops the services `make run` started also when preparing fails or is interrupted."""
+    try:
+        return serve()
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    finally:
+        stop_started_services()
+
+
+def serve() -> int:
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             raise SystemExit(f"run: {name} is not set. Use `make run`, which starts PostgreSQL and Redis for you.")
@@ -291,10 +302,7 @@ def main() -> int:
             print(banner(url, health, logins, password), flush=True)
             announced = True
 
-    try:
-        return supervisor.run(on_tick=announce_when_ready)
-    finally:
-        stop_started_services()
+    return supervisor.run(on_tick=announce_when_ready)
 
 
 if __name__ == "__main__":
