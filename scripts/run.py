@@ -1,9 +1,9 @@
 """`make run`: prepare the database, then run the web server, a Celery worker and Celery beat together.
 
 Needs DATABASE_URL and REDIS_URL (`make run` starts the embedded services under ./var when they are unset).
-Steps: `migrate`, `collectstatic` (only with DEBUG off), `seed_demo` (only with DEBUG on), then three
-children, each in its own process group so that stopping one also stops what it forked (runserver's
-autoreloader, the worker's pool processes):
+Steps: `migrate`, `compilemessages` (when a catalogue changed), `collectstatic` (only with DEBUG off),
+`seed_demo` (only with DEBUG on), then three children, each in its own process group so that stopping one
+also stops what it forked (runserver's autoreloader, the worker's pool processes):
 
     web     manage.py runserver 127.0.0.1:$PORT (default 8000)
     worker  celery -A portal worker -l info --concurrency 2
@@ -17,6 +17,7 @@ end; their data stays under ./var for the next run.
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -190,6 +191,21 @@ def _manage(*args: str) -> None:
         raise SystemExit(f"run: manage.py {args[0]} failed with status {result.returncode}")
 
 
+def _compile_messages() -> None:
+    """Compile the translation catalogues (locale/*/LC_MESSAGES/django.po) that have no up-to-date .mo file."""
+    stale = [
+        po
+        for po in (ROOT / "locale").glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    if shutil.which("msgfmt") is None:
+        say("GNU gettext (msgfmt) is not installed: pages stay in English (Debian: apt-get install gettext).")
+        return
+    _manage("compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "node_modules")
+
+
 def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
@@ -266,6 +282,7 @@ def serve() -> int:
     VAR.mkdir(exist_ok=True)
 
     _manage("migrate", "--noinput")
+    _compile_messages()
     if not debug:
         _manage("collectstatic", "--noinput", "-v", "0")  # WhiteNoise serves STATIC_ROOT when DEBUG is off
         say("DEBUG is off: demo data not seeded (`manage.py seed_demo --force` adds it).")
