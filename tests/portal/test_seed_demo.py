@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from stdnum.eu import vat as eu_vat
 
+from accounts import demo as accounts_demo
 from accounts.demo import ALICE, BOB, CAROL, DEMO_PASSWORD, DORA, ORGANISATIONS
 from accounts.models import Membership, MembershipRole, Organisation, OrganisationType, User
 from accounts.roles import PlatformRole
@@ -18,9 +19,15 @@ from portal.management.commands.seed_demo import demo_seeders
 
 
 def _seed() -> str:
+    """The whole command: accounts and every other app's demo data."""
     out = io.StringIO()
     call_command("seed_demo", "--force", stdout=out)
     return out.getvalue()
+
+
+def _seed_accounts() -> None:
+    """Only the users and organisations (faster, for tests about them)."""
+    accounts_demo.seed(io.StringIO())
 
 
 def _counts() -> tuple[int, ...]:
@@ -63,7 +70,7 @@ def test_runs_without_force_in_debug(settings):
 
 @pytest.mark.django_db
 def test_alice_logs_in_with_the_demo_password_and_not_with_another(client):
-    _seed()
+    _seed_accounts()
     response = client.post("/accounts/login/", {"login": ALICE, "password": "not-the-demo-password"})
     assert response.status_code != 302
     response = client.post("/accounts/login/", {"login": ALICE, "password": DEMO_PASSWORD})
@@ -73,7 +80,7 @@ def test_alice_logs_in_with_the_demo_password_and_not_with_another(client):
 
 @pytest.mark.django_db
 def test_cast_has_its_roles_orgs_and_verified_emails():
-    _seed()
+    _seed_accounts()
     alice = User.objects.get(email=ALICE)
     aurora = Organisation.objects.get(legal_name="Aurora AI OÜ")
     assert (aurora.country.code, aurora.type) == ("EE", OrganisationType.STARTUP)
@@ -93,7 +100,7 @@ def test_cast_has_its_roles_orgs_and_verified_emails():
 
 @pytest.mark.django_db
 def test_every_organisation_type_in_several_countries_with_valid_identifiers():
-    _seed()
+    _seed_accounts()
     organisations = list(Organisation.objects.filter(legal_name__in=[spec.legal_name for spec in ORGANISATIONS]))
     assert len(organisations) == len(ORGANISATIONS)
     assert {o.type for o in organisations} == set(OrganisationType.values)
@@ -125,7 +132,7 @@ def test_demo_vat_numbers_fail_with_a_changed_digit():
 def test_missing_role_groups_fail_loudly():
     Group.objects.filter(name=PlatformRole.REVIEWER).delete()
     with pytest.raises(RuntimeError, match="migrate"):
-        _seed()
+        _seed_accounts()
 
 
 def test_seeders_skip_missing_modules_and_modules_without_seed(monkeypatch):
