@@ -1,11 +1,26 @@
 """factory-boy factories shared by every test module."""
 
+import importlib
+
 import factory
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Membership, MembershipRole, Organisation, OrganisationType, User
 
 PASSWORD = "correct-horse-battery-9"
+
+
+def role_group(name: str) -> Group:
+    """The platform-role group as the data migration creates it, with its permissions.
+
+    A transactional test flushes the tables at its end, data-migration rows included; this brings them back.
+    """
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        migration = importlib.import_module("accounts.migrations.0002_platform_roles")
+        codenames = migration.READ_PERMISSIONS.get(name, [])
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames))
+    return group
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,7 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
             for name in extracted:
-                self.groups.add(Group.objects.get(name=name))
+                self.groups.add(role_group(name))
         if create:
             self.save()
 
