@@ -112,7 +112,7 @@ class ResourcesForm(SectionForm):
         label=_("Start month"),
         required=False,
         input_formats=["%Y-%m", "%Y-%m-%d"],
-        widget=forms.DateInput(format="%Y-%m", attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        widget=forms.DateInput(format="%Y-%m", attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
         help_text=_("Year and month, e.g. 2027-03."),
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import OrganisationType
 from allocations import selectors, services
 from allocations.forms import (
     SECTION_FORMS,
@@ -76,6 +77,7 @@ def call_detail(request, slug: str):
         {
             "call": call,
             "is_open": selectors.call_is_open(call=call),
+            "eligible_types": [OrganisationType(t).label for t in call.eligible_organisation_types],
             "apply_form": ApplyForm(organisations=organisations) if organisations else None,
             "now": timezone.now(),
         },

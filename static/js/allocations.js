@@ -39,7 +39,15 @@
     window.setInterval(tick, 30000);
   }
 
-  // --- Autosave (htmx): a stale save pauses autosave until the user saves deliberately or reloads.
+  // --- Autosave (htmx). A stale save pauses autosave until the user saves deliberately or reloads. A normal
+  // submit waits for an autosave in flight (so it carries the newest version) and stops later autosaves.
+  let inFlight = 0;
+  let pendingSubmit = null;
+
+  function isAutosave(elt) {
+    return elt && elt.hasAttribute && elt.hasAttribute("data-autosave");
+  }
+
   document.body.addEventListener("autosaveConflict", function () {
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       form.setAttribute("data-autosave-paused", "");
@@ -47,19 +55,34 @@
   });
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     const form = event.detail.elt;
-    if (form && form.hasAttribute && form.hasAttribute("data-autosave-paused")) {
+    if (!isAutosave(form)) return;
+    if (form.hasAttribute("data-autosave-paused")) {
       event.preventDefault();
+      return;
     }
-  });
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    inFlight += 1;
     const status = document.getElementById("save-status");
-    if (status && event.detail.elt && event.detail.elt.hasAttribute && event.detail.elt.hasAttribute("data-autosave")
-        && !event.defaultPrevented) {
-      status.setAttribute("aria-busy", "true");
-    }
+    if (status) status.setAttribute("aria-busy", "true");
   });
-  document.body.addEventListener("htmx:afterRequest", function () {
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (!isAutosave(event.detail.elt)) return;
+    inFlight = Math.max(0, inFlight - 1);
     const status = document.getElementById("save-status");
     if (status) status.removeAttribute("aria-busy");
+    if (inFlight === 0 && pendingSubmit) {
+      const next = pendingSubmit;
+      pendingSubmit = null;
+      next.form.requestSubmit(next.submitter);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!isAutosave(form)) return;
+    if (inFlight > 0) {
+      event.preventDefault();
+      pendingSubmit = { form: form, submitter: event.submitter };
+      return;
+    }
+    form.setAttribute("data-autosave-paused", "");
   });
 })();
