@@ -2,6 +2,7 @@
 
 from tests.factories.accounts import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.allocations import ApplicationFactory, CallFactory, GigafactoryFactory, fill_application  # noqa: F401
+from tests.factories.reviews import ReviewerProfileFactory, ensure_platform_groups, reviewer  # noqa: F401
 from tests.factories.capacity import approved_application, open_pool, period_with_pools  # noqa: F401
 
 __all__ = ["PASSWORD", "MembershipFactory", "OrganisationFactory", "UserFactory"]
