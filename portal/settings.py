@@ -324,6 +324,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, so clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "accounts.models.MembershipRole",
+        "OrganisationTypeEnum": "accounts.models.OrganisationType",
+        "InvitationStatusEnum": "accounts.models.InvitationStatus",
+        "EligibleCountryEnum": "accounts.countries.ELIGIBLE_COUNTRIES",
+    },
 }
 
 # --- Logging: to stderr, one line per record
@@ -334,12 +341,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
-    # One schema name per choice set, so clients get stable enum names.
-    "ENUM_NAME_OVERRIDES": {
-        "MembershipRoleEnum": "accounts.models.MembershipRole",
-        "OrganisationTypeEnum": "accounts.models.OrganisationType",
-        "InvitationStatusEnum": "accounts.models.InvitationStatus",
-        "EligibleCountryEnum": "accounts.countries.ELIGIBLE_COUNTRIES",
-    },
 
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
