@@ -10,7 +10,7 @@ def _create_on_profile(client, name="usage sync") -> tuple[str, str]:
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     html = response.content.decode()
-    key = re.search(r'<code class="token-key" id="new-token">(gap_[A-Za-z0-9_\-]+)</code>', html).group(1)
+    key = re.search(r'id="new-token">(gap_[A-Za-z0-9_\-]+)</code>', html).group(1)
     return key, html
 
 

@@ -16,7 +16,7 @@ def test_switching_to_german_shows_german_navigation(client, alice):
     assert '<html lang="de">' in html
     assert 'aria-label="Hauptnavigation"' in html
     nav = _nav(html)
-    assert "Organisationen" in nav and "Abmelden" in nav
+    assert "Organisationen" in nav and "Abmelden" in nav and "Profil und API-Tokens" in nav
     assert "Log out" not in nav
     assert "Meine Organisationen" in html
     assert "Zum Hauptinhalt springen" in html

@@ -106,4 +106,4 @@ def test_login_with_totp_asks_for_a_code(page, db):
     page.get_by_label("Code").fill(current_totp_code(secret))
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("link", name=user.display_name).is_visible()
+    assert page.get_by_role("button", name=user.display_name).is_visible()
