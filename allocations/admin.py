@@ -176,3 +176,4 @@ class DraftReminderAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["application__title", "application__organisation__legal_name"]
     raw_id_fields = ["application", "cutoff"]
+from allocations import capacity_admin  # noqa: E402,F401  (capacity periods, pools, runs and grants)

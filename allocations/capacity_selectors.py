@@ -254,7 +254,7 @@ def grants_for_user(*, user: User) -> QuerySet[Grant]:
                 )
             )
         )
-        .select_related("application__organisation", "application__pi", "gigafactory", "period", "account")
+        .select_related("application__organisation", "application__pi", "gigafactory", "period__gigafactory", "account")
         .order_by("-offered_at", "-id")
     )
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from allocations import api as allocations_api
+from allocations import capacity_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api
@@ -20,12 +21,13 @@ class ApiRoot(DefaultRouter.APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = ApiRoot
-for module in (accounts_api, allocations_api, reviews_api, ledger_api):
+for module in (accounts_api, allocations_api, capacity_api, reviews_api, ledger_api):
     module.register(router)
 
 api_v1 = [
     *accounts_api.urlpatterns,
     *allocations_api.urlpatterns,
+    *capacity_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,
     path("", include(router.urls)),
@@ -40,6 +42,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("allocations.urls")),
+    path("", include("allocations.capacity_urls")),
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -66,3 +66,23 @@ def assert_ledger_invariants() -> None:
             assert (account.debits_posted, account.credits_posted) == (debits, credits), account.name
             if account.debits_must_not_exceed_credits:
                 assert account.debits_posted + account.debits_pending <= account.credits_posted, account.name
+
+
+HOUR = 3600
+
+
+@pytest.fixture
+def pool_setup(carol, alice, alice_org, call, gigafactory):
+    """A 2027 Q1 period of 40 accelerators (69,984 GPU-hours after 90 % availability and a 10 % reserve), all of it
+    in the Large Scale pool, and four approved applications: alice's first in rank, then three others."""
+    from tests.factories import approved_application, open_pool, period_with_pools
+
+    period = period_with_pools(by=carol, gigafactory=gigafactory, accelerators=40)
+    pool = open_pool(period)
+    apps = [
+        approved_application(call=call, requested=50_000, minimum=30_000, rank=1, organisation=alice_org, pi=alice),
+        approved_application(call=call, requested=30_000, minimum=20_000, rank=2),
+        approved_application(call=call, requested=20_000, minimum=15_000, rank=3),
+        approved_application(call=call, requested=5_000, minimum=5_000, rank=4),
+    ]
+    return {"period": period, "pool": pool, "apps": apps}

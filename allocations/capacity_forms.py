@@ -1,0 +1,81 @@
+"""Forms of the capacity pages. Validation of substance (bounds, duplicates, shares) lives in the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from allocations.capacity_models import POLICY_CHOICES
+from allocations.models import AccessMode, Gigafactory
+from portal.forms import BootstrapFormMixin
+
+
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
+class PeriodForm(BootstrapFormMixin, forms.Form):
+    gigafactory = forms.ModelChoiceField(label=_("Gigafactory"), queryset=Gigafactory.objects.order_by("name"))
+    year = forms.IntegerField(label=_("Year"), min_value=2024, max_value=2100, initial=_this_year)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), coerce=int, choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)], initial=1
+    )
+    accelerators = forms.IntegerField(
+        label=_("Accelerators"), min_value=1, required=False, help_text=_("Empty: the Gigafactory's accelerator count.")
+    )
+    availability_percent = forms.IntegerField(
+        label=_("Availability (%)"),
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text=_("Empty: the Gigafactory's availability."),
+    )
+    reserve_percent = forms.IntegerField(
+        label=_("Reserve (%)"),
+        min_value=0,
+        max_value=99,
+        initial=5,
+        help_text=_("Kept back for maintenance and strategic use."),
+    )
+
+
+class SplitForm(BootstrapFormMixin, forms.Form):
+    """One share per access mode (percent of the capacity, up to two decimals) and the entitlement date."""
+
+    entitlements_on = forms.DateField(
+        label=_("Partner entitlements as of"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Partner pools share what the open-access pools leave, by contributions paid in by this day."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.modes = list(AccessMode.objects.order_by("position", "name"))
+        for mode in self.modes:
+            self.fields[f"mode_{mode.pk}"] = forms.DecimalField(
+                label=_("Open-access share for %(mode)s (%%)") % {"mode": mode.name},
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                decimal_places=2,
+                initial=Decimal(0),
+                required=False,
+            )
+        self.fields["entitlements_on"].initial = timezone.localdate
+        self.order_fields([f"mode_{m.pk}" for m in self.modes] + ["entitlements_on"])
+        for mode in self.modes:  # added after the mixin styled the declared fields
+            self.fields[f"mode_{mode.pk}"].widget.attrs["class"] = "form-control"
+
+    def shares_bp(self) -> dict[int, int]:
+        return {
+            mode.pk: int(self.cleaned_data[f"mode_{mode.pk}"] * 100)
+            for mode in self.modes
+            if self.cleaned_data.get(f"mode_{mode.pk}")
+        }
+
+class RunForm(BootstrapFormMixin, forms.Form):
+    policy = forms.ChoiceField(label=_("Policy"), choices=POLICY_CHOICES)
+
+
+class RespondForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])

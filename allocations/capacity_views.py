@@ -1,0 +1,243 @@
+"""Capacity pages: periods, pools and runs for allocation admins (under /staff/allocation/, MFA enforced), and
+"My grants" for applicants. Thin: parse, call a service or selector, render.
+
+Allocation admins pass; other platform staff get 403; everybody else 404. A grant is visible to the members of
+its application's organisation (404 for others); only its PI may answer the offer (403 for other members).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from allocations import capacity_selectors as selectors
+from allocations import capacity_services as services
+from allocations.capacity_forms import PeriodForm, RespondForm, RunForm, SplitForm
+from allocations.capacity_models import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
+from allocations.selectors import roles_of
+from allocations.workflow import Role
+
+
+def _require_admin(request) -> None:
+    access = selectors.admin_access(request.user)
+    if access == "staff":
+        raise PermissionDenied(_("Only allocation admins can open this page."))
+    if not access:
+        raise Http404
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(name if name in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _get(queryset_or_callable, **kwargs):
+    try:
+        return queryset_or_callable(**kwargs)
+    except (CapacityPeriod.DoesNotExist, Pool.DoesNotExist, AllocationRun.DoesNotExist, Grant.DoesNotExist):
+        raise Http404
+
+
+# --- allocation admin ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def capacity_home(request):
+    _require_admin(request)
+    periods = list(selectors.periods_list())
+    for period in periods:
+        for pool in period.pools.all():
+            pool.balance = selectors.pool_balance(pool.account)
+    return render(
+        request,
+        "allocations/capacity/home.html",
+        {"periods": periods, "runs": selectors.runs_for_admin()[:20]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_create(request):
+    _require_admin(request)
+    form = PeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = services.period_create(
+                gigafactory=data["gigafactory"],
+                year=data["year"],
+                quarter=data["quarter"],
+                accelerators=data["accelerators"],
+                availability_percent=data["availability_percent"],
+                reserve_percent=data["reserve_percent"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Capacity of %(period)s posted: %(hours)s GPU-hours.")
+                % {"period": period, "hours": selectors.hours(period.capacity_seconds)},
+            )
+            return redirect("capacity_period_detail", pk=period.pk)
+    return render(request, "allocations/capacity/period_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_detail(request, pk: int):
+    _require_admin(request)
+    period = _get(selectors.period_detail, pk=pk)
+    pools = list(period.pools.all())
+    for pool in pools:
+        pool.balance = selectors.pool_balance(pool.account)
+    split_form = None
+    if not period.is_split:
+        split_form = SplitForm(request.POST or None)
+        if request.method == "POST" and split_form.is_valid():
+            try:
+                services.period_split(
+                    period_id=period.pk,
+                    open_shares_bp=split_form.shares_bp(),
+                    entitlements_on=split_form.cleaned_data["entitlements_on"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _apply_errors(split_form, exc)
+            else:
+                messages.success(request, _("The capacity is split into pools."))
+                return redirect("capacity_period_detail", pk=period.pk)
+    elif request.method == "POST":
+        raise Http404
+    context = {
+        "period": period,
+        "pools": pools,
+        "split_form": split_form,
+        "run_form": RunForm(),
+        "pool_total": sum(p.size_seconds for p in pools),
+    }
+    status = 400 if split_form is not None and split_form.errors else 200
+    return render(request, "allocations/capacity/period_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def run_create(request, pool_pk: int):
+    _require_admin(request)
+    pool = _get(Pool.objects.select_related("period").get, pk=pool_pk)
+    form = RunForm(request.POST)
+    if form.is_valid():
+        try:
+            run = services.run_create(pool=pool, policy=form.cleaned_data["policy"], by=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("capacity_run_detail", pk=run.pk)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("capacity_period_detail", pk=pool.period_id)
+
+
+def _run_context(run: AllocationRun) -> dict:
+    context: dict = {"run": run}
+    if run.status in ("succeeded", "committed", "discarded"):
+        results = selectors.run_results(run=run)
+        count = results.count()
+        context["results"] = selectors.with_explanations(results, count=count)
+        context["totals"] = AllocationResult.objects.filter(run=run).aggregate(
+            requested=Sum("requested_seconds"),
+            granted=Sum("granted_seconds"),
+            offered=Count("pk", filter=Q(granted_seconds__gt=0)),
+            waitlisted=Count("pk", filter=Q(granted_seconds=0)),
+        )
+    return context
+
+
+@login_required
+def run_detail(request, pk: int):
+    _require_admin(request)
+    run = _get(selectors.run_detail, pk=pk)
+    return render(request, "allocations/capacity/run_detail.html", _run_context(run))
+
+
+@login_required
+def run_status(request, pk: int):
+    """The htmx polling fragment: the run's status; once it has finished the page reloads to show the result."""
+    _require_admin(request)
+    run = _get(selectors.run_detail, pk=pk)
+    response = render(request, "allocations/capacity/_run_status.html", {"run": run})
+    if run.is_finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def run_decide(request, pk: int, decision: str):
+    _require_admin(request)
+    run = _get(selectors.run_detail, pk=pk)
+    try:
+        if decision == "commit":
+            services.run_commit(run_id=run.pk, by=request.user)
+            messages.success(request, _("Run committed: the offers are on their way."))
+        else:
+            services.run_discard(run_id=run.pk, by=request.user)
+            messages.success(request, _("Run discarded."))
+    except ValidationError as exc:
+        context = _run_context(selectors.run_detail(pk=pk))
+        context["decision_errors"] = exc.messages
+        return render(request, "allocations/capacity/run_detail.html", context, status=400)
+    return redirect("capacity_run_detail", pk=run.pk)
+
+
+# --- grants for applicants ----------------------------------------------------------------------------------------
+
+
+@login_required
+def grant_list(request):
+    grants = selectors.grants_for_user(user=request.user)
+    return render(request, "allocations/grants/list.html", {"grants": grants})
+
+
+@login_required
+def grant_detail(request, pk: int):
+    grant = _get(selectors.grant_for_member, user=request.user, pk=pk)
+    roles = roles_of(user=request.user, application=grant.application)
+    result = (
+        AllocationResult.objects.filter(run_id=grant.run_id, application_id=grant.application_id).first()
+    )
+    count = AllocationResult.objects.filter(run_id=grant.run_id).count()
+    context = {
+        "grant": grant,
+        "can_answer": grant.status == GrantStatus.OFFERED and Role.PI in roles,
+        "explanation": selectors.explanation(result, count=count) if result else "",
+        "balance": selectors.pool_balance(grant.account),
+    }
+    return render(request, "allocations/grants/detail.html", context)
+
+
+@login_required
+@require_POST
+def grant_respond(request, pk: int):
+    grant = _get(selectors.grant_for_member, user=request.user, pk=pk)
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to accept or decline the offer."))
+        return redirect("grant_detail", pk=grant.pk)
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        services.offer_respond(grant_id=grant.pk, accept=accept, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponse(status=400) if request.htmx else redirect("grant_detail", pk=grant.pk)
+    messages.success(request, _("Offer accepted.") if accept else _("Offer declined; the hours go back to the pool."))
+    return redirect("grant_detail", pk=grant.pk)

@@ -1,0 +1,51 @@
+"""Display helpers of the capacity pages: GPU-seconds as GPU-hours, status badges and the navigation link."""
+
+from django import template
+from django.urls import reverse
+
+from allocations.capacity_selectors import hours, is_allocation_admin
+
+register = template.Library()
+
+BADGES = {
+    "queued": "text-bg-secondary",
+    "running": "text-bg-info",
+    "succeeded": "text-bg-primary",
+    "failed": "text-bg-danger",
+    "committed": "text-bg-success",
+    "discarded": "text-bg-light border",
+    "offered": "text-bg-warning",
+    "accepted": "text-bg-primary",
+    "active": "text-bg-success",
+    "declined": "text-bg-secondary",
+    "expired": "text-bg-secondary",
+    "closed": "text-bg-light border",
+    "full": "text-bg-success",
+    "partial": "text-bg-primary",
+    "waitlisted": "text-bg-secondary",
+}
+
+
+@register.filter
+def gpu_hours(seconds) -> str:
+    """7_200 -> "2"; 5_400 -> "1.5" (GPU-hours, grouped digits)."""
+    if seconds is None or seconds == "":
+        return "—"
+    return hours(int(seconds))
+
+
+@register.filter
+def badge(status: str) -> str:
+    return BADGES.get(str(status), "text-bg-light border")
+
+
+@register.filter
+def percent_bp(value) -> str:
+    whole, rest = divmod(int(value or 0), 100)
+    return f"{whole}.{rest:02d} %"
+
+
+@register.simple_tag
+def allocation_nav_url(user) -> str:
+    """The staff allocation pages for allocation admins; nothing for everybody else."""
+    return reverse("capacity_home") if user.is_authenticated and is_allocation_admin(user) else ""
