@@ -177,3 +177,4 @@ class DraftReminderAdmin(admin.ModelAdmin):
     search_fields = ["application__title", "application__organisation__legal_name"]
     raw_id_fields = ["application", "cutoff"]
 from allocations import capacity_admin  # noqa: E402,F401  (capacity periods, pools, runs and grants)
+from allocations import usage_admin  # noqa: E402,F401

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from allocations import api as allocations_api
+from allocations import usage_api
 from allocations import capacity_api
 from ledger import api as ledger_api
 from portal import views
@@ -24,12 +25,13 @@ class ApiRoot(DefaultRouter.APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = ApiRoot
-for module in (accounts_api, allocations_api, capacity_api, reviews_api, ledger_api):
+for module in (accounts_api, allocations_api, usage_api, capacity_api, reviews_api, ledger_api):
     module.register(router)
 
 api_v1 = [
     *accounts_api.urlpatterns,
     *allocations_api.urlpatterns,
+    *usage_api.urlpatterns,
     *capacity_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,
@@ -50,6 +52,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("allocations.urls")),
+    path("", include("allocations.usage_urls")),
     path("", include("allocations.capacity_urls")),
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),

@@ -52,3 +52,4 @@ __all__ = [
     "TeamRole",
 ]
 from allocations.capacity_models import *  # noqa: E402,F403
+from allocations.usage_models import *  # noqa: E402,F403

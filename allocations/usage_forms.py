@@ -1,0 +1,43 @@
+"""Forms of the usage staff pages."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from allocations.models import Gigafactory
+from allocations.usage_models import Cluster, ImportFormat
+from portal.forms import BootstrapFormMixin
+
+
+class UsageUploadForm(BootstrapFormMixin, forms.Form):
+    cluster = forms.ModelChoiceField(label=_("Cluster"), queryset=Cluster.objects.order_by("name"))
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            ("", _("Detect from the first line")),
+            (ImportFormat.SACCT, ImportFormat.SACCT.label),
+            (ImportFormat.CSV, ImportFormat.CSV.label),
+        ],
+        required=False,
+        help_text=_(
+            "sacct: the output of sacct --parsable2 with the fields JobID|JobIDRaw|User|Account|Partition|Start|End|"
+            "Elapsed|AllocTRES|State, with or without the header line. CSV: cluster,job_id,account,user,start,end,gpus."
+        ),
+    )
+    file = forms.FileField(label=_("File"))
+
+
+class ClusterForm(BootstrapFormMixin, forms.Form):
+    name = forms.SlugField(label=_("Cluster name"), max_length=64, help_text=_("As sacct prints it (ClusterName)."))
+    gigafactory = forms.ModelChoiceField(label=_("Gigafactory"), queryset=Gigafactory.objects.order_by("name"))
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial=settings.TIME_ZONE,
+        help_text=_("The zone of the times in the cluster's records."),
+    )
+
+
+class ClusterTokenForm(BootstrapFormMixin, forms.Form):
+    cluster = forms.ModelChoiceField(label=_("Cluster"), queryset=Cluster.objects.order_by("name"))
+    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("For example the host that pushes."))
