@@ -21,8 +21,12 @@ def _login(client, user):
 @pytest.fixture
 def replied(in_review, bob, dave, carol, alice):
     """alice's application with both reviews in and her reply sent: in the panel."""
-    submitted_review(accepted_assignment(in_review, bob, by=carol), [4, 4, 4], comment="Clear plan.", panel="Bob says fund.")
-    submitted_review(accepted_assignment(in_review, dave, by=carol), [3, 4, 5], comment="Thin scaling.", panel="Dave: risky.")
+    submitted_review(
+        accepted_assignment(in_review, bob, by=carol), [4, 4, 4], comment="Clear plan.", panel="Bob says fund."
+    )
+    submitted_review(
+        accepted_assignment(in_review, dave, by=carol), [3, 4, 5], comment="Thin scaling.", panel="Dave: risky."
+    )
     return in_review
 
 
@@ -64,7 +68,9 @@ def test_reviewer_gets_404_for_applications_not_assigned_to_them(client, bob, da
     assert bob_api.post(f"/api/v1/review-assignments/{mine.pk}/accept/", {"no_conflict": True}).status_code == 404
     review = Review.objects.get(assignment=mine)
     assert bob_api.get(f"/api/v1/reviews/{review.pk}/").status_code == 404
-    assert bob_api.put(f"/api/v1/reviews/{review.pk}/", {"comment_for_applicant": "x"}, format="json").status_code == 404
+    assert (
+        bob_api.put(f"/api/v1/reviews/{review.pk}/", {"comment_for_applicant": "x"}, format="json").status_code == 404
+    )
     assert bob_api.post(f"/api/v1/reviews/{review.pk}/submit/").status_code == 404
     assert bob_api.get(f"/api/v1/applications/{in_review.pk}/").status_code == 404
     assert bob_api.get("/api/v1/review-assignments/").json()["results"] == []
@@ -108,7 +114,19 @@ def test_check_page_needs_a_reason_for_ineligible(client, carol, submitted):
     url = f"/staff/reviews/manage/applications/{submitted.pk}/check/"
     response = client.post(url, {"country_eligible": "on"})
     assert response.status_code == 400 and "Give the reason" in response.content.decode()
-    response = client.post(url, dict.fromkeys(["country_eligible", "organisation_type_eligible", "request_within_bounds", "software_runs", "scaling_adequate"], "on"))
+    response = client.post(
+        url,
+        dict.fromkeys(
+            [
+                "country_eligible",
+                "organisation_type_eligible",
+                "request_within_bounds",
+                "software_runs",
+                "scaling_adequate",
+            ],
+            "on",
+        ),
+    )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Status.IN_REVIEW

@@ -7,7 +7,11 @@ import pytest
 
 from reviews.scoring import Candidate, Criterion, as_decimal_text, rank, summarise, weighted_score
 
-CRITERIA = [Criterion(1, weight=2, threshold=3), Criterion(2, weight=1, threshold=3), Criterion(3, weight=1, threshold=3)]
+CRITERIA = [
+    Criterion(1, weight=2, threshold=3),
+    Criterion(2, weight=1, threshold=3),
+    Criterion(3, weight=1, threshold=3),
+]
 
 
 def at(day: int) -> datetime:

@@ -63,7 +63,9 @@ def test_ineligible_ends_the_application_and_emails_the_reason(submitted, carol,
 
 def test_ineligible_needs_a_reason_and_a_call_manager(submitted, carol, bob, alice):
     with pytest.raises(ValidationError, match="Give the reason"):
-        services.eligibility_check_record(application_id=submitted.pk, by=carol, **(CHECKS | {"country_eligible": False}))
+        services.eligibility_check_record(
+            application_id=submitted.pk, by=carol, **(CHECKS | {"country_eligible": False})
+        )
     for user in (bob, alice):
         with pytest.raises(PermissionDenied):
             services.eligibility_check_record(application_id=submitted.pk, by=user, **CHECKS)
@@ -82,7 +84,10 @@ def test_eligible_goes_to_review_and_playground_straight_to_the_panel(submitted,
     passed_check(small, by=carol)
     assert small.status == Status.PANEL
     assert ApplicationEvent.objects.filter(application=small).latest("id").action == "pass_check_to_panel"
-    with pytest.raises(ValidationError, match=r"You cannot pass the eligibility check \(straight to the panel\) of an application that is panel"):
+    with pytest.raises(
+        ValidationError,
+        match=r"You cannot pass the eligibility check \(straight to the panel\) of an application that is panel",
+    ):
         passed_check(small, by=carol)
 
 
@@ -188,7 +193,11 @@ def test_review_draft_submit_lock_and_amend(in_review, bob, carol):
     with pytest.raises(DatabaseError, match="submitted review is locked"), transaction.atomic():
         Review.objects.filter(pk=review.pk).update(comment_for_applicant="rewritten")
     amendment = services.review_amend(review_id=review.pk, by=bob, reason="Misread the scaling section")
-    assert (amendment.version, amendment.status, amendment.amendment_reason) == (2, "draft", "Misread the scaling section")
+    assert (amendment.version, amendment.status, amendment.amendment_reason) == (
+        2,
+        "draft",
+        "Misread the scaling section",
+    )
     services.review_save(
         assignment_id=assignment.pk,
         by=bob,
@@ -300,7 +309,7 @@ def test_rank_move_needs_a_justification_and_is_recorded(call, panel_call, carol
     with pytest.raises(PermissionDenied):
         services.rank_move(application_id=c.pk, position=1, justification="Strategic", by=bob)
     services.rank_move(application_id=c.pk, position=1, justification="Unique Estonian corpus", by=carol)
-    assert [row.application for row in selectors.panel(call=call).rows][0] == c
+    assert selectors.panel(call=call).rows[0].application == c
     event = ReviewEvent.objects.filter(kind=ReviewEventKind.RANK_MOVE).get()
     assert event.detail == {"from_position": 3, "to_position": 1, "justification": "Unique Estonian corpus"}
 

@@ -91,9 +91,7 @@ def test_review_rows_walked_for_every_status_and_role(personas):
             assert event.actor == users[persona]
             assert ApplicationEvent.objects.count() == events_before + 1
     # Each review row has at least one role that may take it, and the walk exercised all of them.
-    expected = sum(
-        1 for (s, a), rule in TRANSITIONS.items() if a in REVIEW_ACTIONS for p in users if _holds(p, rule)
-    )
+    expected = sum(1 for (s, a), rule in TRANSITIONS.items() if a in REVIEW_ACTIONS for p in users if _holds(p, rule))
     assert allowed_seen == expected > 0
 
 
@@ -101,7 +99,9 @@ def test_refusals_read_clearly(personas):
     application, users = personas
     _set_status(application, Status.APPROVED)
     with pytest.raises(ValidationError, match="You cannot approve an application that is approved"):
-        services.application_transition(application_id=application.pk, action=Action.APPROVE, by=users[Role.CALL_MANAGER])
+        services.application_transition(
+            application_id=application.pk, action=Action.APPROVE, by=users[Role.CALL_MANAGER]
+        )
     _set_status(application, Status.PANEL)
     with pytest.raises(PermissionDenied, match="Only call manager may approve this application"):
         services.application_transition(application_id=application.pk, action=Action.APPROVE, by=users[Role.PI])
