@@ -202,6 +202,8 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
                 "AS d(id, dp, dpo, cp, cpo) WHERE a.id = d.id",
                 [account_ids_changed, *(list(c) for c in columns)],
             )
+        # Close the write path again: the caller's transaction may go on (an outer atomic block).
+        cursor.execute("SELECT set_config('ledger.write_path', '', true)")
     return [
         TransferResult(index, spec.id, result)
         for index, (spec, result) in enumerate(zip(specs, outcome.results, strict=True))
