@@ -178,3 +178,4 @@ class DraftReminderAdmin(admin.ModelAdmin):
     raw_id_fields = ["application", "cutoff"]
 from allocations import capacity_admin  # noqa: E402,F401  (capacity periods, pools, runs and grants)
 from allocations import usage_admin  # noqa: E402,F401
+from allocations import dashboard_admin  # noqa: E402,F401  (dashboard summary tables)

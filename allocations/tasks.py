@@ -9,3 +9,4 @@ def send_draft_reminders() -> int:
     return services.draft_reminders_send()
 from allocations import capacity_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)
 from allocations import usage_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)
+from allocations import dashboard_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)

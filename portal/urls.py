@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from allocations import api as allocations_api
 from allocations import usage_api
-from allocations import capacity_api
+from allocations import capacity_api, dashboard_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api
@@ -25,7 +25,7 @@ class ApiRoot(DefaultRouter.APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = ApiRoot
-for module in (accounts_api, allocations_api, usage_api, capacity_api, reviews_api, ledger_api):
+for module in (accounts_api, allocations_api, usage_api, capacity_api, dashboard_api, reviews_api, ledger_api):
     module.register(router)
 
 api_v1 = [
@@ -33,6 +33,7 @@ api_v1 = [
     *allocations_api.urlpatterns,
     *usage_api.urlpatterns,
     *capacity_api.urlpatterns,
+    *dashboard_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,
     path("", include(router.urls)),
@@ -54,6 +55,7 @@ urlpatterns = [
     path("", include("allocations.urls")),
     path("", include("allocations.usage_urls")),
     path("", include("allocations.capacity_urls")),
+    path("", include("allocations.dashboard_urls")),
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -53,3 +53,4 @@ __all__ = [
 ]
 from allocations.capacity_models import *  # noqa: E402,F403
 from allocations.usage_models import *  # noqa: E402,F403
+from allocations.dashboard_models import *  # noqa: E402,F403

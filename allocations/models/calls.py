@@ -141,6 +141,11 @@ class Call(models.Model):
         _("maximum applications per organisation"), default=2
     )
     status = models.CharField(_("status"), max_length=12, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    awards_confidential = models.BooleanField(
+        _("awards confidential"),
+        default=False,
+        help_text=_("The public awards register shows only the organisation type and country of this call's grants."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
