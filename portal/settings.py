@@ -298,6 +298,7 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "allocations-expire-offers": {"task": "allocations.capacity_tasks.expire_offers", "schedule": 900.0},
         "allocations-activate-grants": {"task": "allocations.capacity_tasks.activate_grants", "schedule": crontab(minute=10)},
+        "allocations-refresh-usage-summary": {"task": "allocations.dashboard_tasks.refresh_usage_summary", "schedule": 300.0},
     }
 )
 
