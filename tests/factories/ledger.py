@@ -43,6 +43,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partner
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Partner {n}")
     kind = PartnerKind.PRIVATE_INVESTOR
