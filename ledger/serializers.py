@@ -112,6 +112,8 @@ class TransferFilterSerializer(serializers.Serializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True, help_text="ISO code; empty for the EU")
+
     class Meta:
         model = Partner
         fields = ["id", "name", "kind", "country"]
