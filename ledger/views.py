@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -308,9 +309,8 @@ def _statement(request, pk: int):
         partner = selectors.partner_for_reader(user=request.user, pk=pk)
     except selectors.Partner.DoesNotExist:
         raise Http404
-    form = DateRangeForm(request.GET or None)
-    if not form.is_bound:
-        form = DateRangeForm({})
+    today = timezone.localdate()
+    form = DateRangeForm(request.GET or {"date_from": today.replace(month=1, day=1), "date_to": today})
     if not form.is_valid():
         return partner, form, None
     statement = selectors.partner_statement(
