@@ -17,6 +17,7 @@ threshold serialise: the second one sees the first one's usage and writes the al
 no threshold is ever alerted twice.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -25,6 +26,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -179,8 +181,8 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
     return usage_import
 
 
-def _file_lines(usage_import: UsageImport) -> Iterator[str]:
-    with usage_import.file.open("rb") as handle:
+def _file_lines(handle) -> Iterator[str]:
+    with handle:
         for raw in handle:
             yield raw.decode("utf-8", errors="replace")
 
@@ -192,7 +194,8 @@ def usage_import_process(*, import_id: int) -> str:
     if usage_import is None:
         return UsageImport.objects.values_list("status", flat=True).get(pk=import_id)
     try:
-        report = _ingest(usage_import, sacct.parse(usage_import.format, _file_lines(usage_import)), progress=True)
+        lines = _file_lines(usage_import.file.open("rb"))  # opened here: a missing file fails before any SQL
+        report = _ingest(usage_import, sacct.parse(usage_import.format, lines), progress=True)
     except Exception as exc:  # record the failure on the import instead of leaving it running
         logger.exception("usage import %s failed", import_id)
         _transition(import_id, "fail", note=str(exc)[:255], error=str(exc)[:2000], finished_at=timezone.now())
@@ -331,7 +334,8 @@ def _ingest(usage_import: UsageImport, items: Iterator[sacct.Item], *, progress:
         try:
             staged = _stage(cursor, items, report, progress_of=usage_import.pk if progress else None)
         finally:
-            cursor.execute("SELECT set_config('TimeZone', 'UTC', false)")
+            with contextlib.suppress(psycopg.Error):
+                cursor.execute("SELECT set_config('TimeZone', 'UTC', false)")
         try:
             if staged:
                 with transaction.atomic():
@@ -339,7 +343,8 @@ def _ingest(usage_import: UsageImport, items: Iterator[sacct.Item], *, progress:
                     post_usage(grant_ids=touched)
                     alerts_check(grant_ids=touched, usage_import=usage_import)
         finally:
-            cursor.execute("DROP TABLE IF EXISTS usage_stage")
+            with contextlib.suppress(psycopg.Error):  # an aborted transaction drops it on rollback anyway
+                cursor.execute("DROP TABLE IF EXISTS usage_stage")
     return report
 
 
@@ -360,6 +365,8 @@ def _merge(cursor, usage_import: UsageImport, cluster: Cluster, consumed: Accoun
     """One set-based merge of ``usage_stage`` into the usage table and the daily summary. Returns the grants whose
     usage changed."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLUSTER_LOCK_CLASS, cluster.pk])
+    # ON COMMIT DROP tables outlive a savepoint: drop leftovers of an earlier merge in the same outer transaction.
+    cursor.execute("DROP TABLE IF EXISTS usage_batch, usage_changes, usage_daily_delta")
     # The last line of a job wins when a file holds it twice; the day is the day it ended, in the portal's zone.
     cursor.execute(
         "CREATE TEMP TABLE usage_batch ON COMMIT DROP AS "  # noqa: S608 (STAGE_COLUMNS is a constant)

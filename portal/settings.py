@@ -298,6 +298,7 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "allocations-expire-offers": {"task": "allocations.capacity_tasks.expire_offers", "schedule": 900.0},
         "allocations-activate-grants": {"task": "allocations.capacity_tasks.activate_grants", "schedule": crontab(minute=10)},
+        "allocations-reclaim-unused-hours": {"task": "allocations.usage_tasks.reclaim_ended_periods", "schedule": crontab(hour=2, minute=30)},
         "allocations-refresh-usage-summary": {"task": "allocations.dashboard_tasks.refresh_usage_summary", "schedule": 300.0},
     }
 )
