@@ -35,8 +35,16 @@ class AllocationResultInline(admin.TabularInline):
     model = AllocationResult
     extra = 0
     can_delete = False
-    readonly_fields = ["position", "application", "rank", "requested_seconds", "minimum_seconds", "granted_seconds",
-                       "outcome", "reason"]
+    readonly_fields = [
+        "position",
+        "application",
+        "rank",
+        "requested_seconds",
+        "minimum_seconds",
+        "granted_seconds",
+        "outcome",
+        "reason",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

@@ -288,4 +288,3 @@ def register(router) -> None:
     router.register("pools", PoolViewSet, basename="pool")
     router.register("allocation-runs", AllocationRunViewSet, basename="allocation-run")
     router.register("grants", GrantViewSet, basename="grant")
-

@@ -73,6 +73,7 @@ class SplitForm(BootstrapFormMixin, forms.Form):
             if self.cleaned_data.get(f"mode_{mode.pk}")
         }
 
+
 class RunForm(BootstrapFormMixin, forms.Form):
     policy = forms.ChoiceField(label=_("Policy"), choices=POLICY_CHOICES)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from allocations.solver import Policy, Reason
 
 __all__ = [
+    "POLICY_CHOICES",
     "AllocationResult",
     "AllocationRun",
     "CapacityPeriod",
@@ -22,7 +23,6 @@ __all__ = [
     "Outcome",
     "Pool",
     "PoolKind",
-    "POLICY_CHOICES",
     "RunStatus",
 ]
 
@@ -37,7 +37,10 @@ class CapacityPeriod(models.Model):
     """One Gigafactory's compute in one quarter. Creating it posts the net capacity into the GPU-second ledger."""
 
     gigafactory = models.ForeignKey(
-        "allocations.Gigafactory", on_delete=models.PROTECT, related_name="capacity_periods", verbose_name=_("Gigafactory")
+        "allocations.Gigafactory",
+        on_delete=models.PROTECT,
+        related_name="capacity_periods",
+        verbose_name=_("Gigafactory"),
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2024), MaxValueValidator(2100)])
     quarter = models.PositiveSmallIntegerField(_("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)])
@@ -105,7 +108,12 @@ class Pool(models.Model):
         verbose_name=_("access mode"),
     )
     partner = models.ForeignKey(
-        "ledger.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="pools", verbose_name=_("partner")
+        "ledger.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pools",
+        verbose_name=_("partner"),
     )
     share_bp = models.PositiveIntegerField(_("share (basis points of the capacity)"))
     size_seconds = models.BigIntegerField(_("size (GPU-seconds)"))
@@ -126,7 +134,9 @@ class Pool(models.Model):
             models.UniqueConstraint(
                 fields=["period", "access_mode"], condition=Q(kind="open_access"), name="pool_one_per_access_mode"
             ),
-            models.UniqueConstraint(fields=["period", "partner"], condition=Q(kind="partner"), name="pool_one_per_partner"),
+            models.UniqueConstraint(
+                fields=["period", "partner"], condition=Q(kind="partner"), name="pool_one_per_partner"
+            ),
             models.CheckConstraint(condition=Q(size_seconds__gte=0), name="pool_size_not_negative"),
         ]
 
@@ -277,7 +287,9 @@ class Grant(models.Model):
     gigafactory = models.ForeignKey(
         "allocations.Gigafactory", on_delete=models.PROTECT, related_name="grants", verbose_name=_("Gigafactory")
     )
-    period = models.ForeignKey(CapacityPeriod, on_delete=models.PROTECT, related_name="grants", verbose_name=_("period"))
+    period = models.ForeignKey(
+        CapacityPeriod, on_delete=models.PROTECT, related_name="grants", verbose_name=_("period")
+    )
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="grants", verbose_name=_("pool"))
     run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="grants", verbose_name=_("run"))
     granted_seconds = models.BigIntegerField(_("granted (GPU-seconds)"))

@@ -22,6 +22,7 @@ from allocations.capacity_models import (
     AllocationRun,
     CapacityPeriod,
     Grant,
+    GrantStatus,
     Pool,
     PoolKind,
 )
@@ -120,7 +121,9 @@ def candidate_applications(*, pool: Pool) -> QuerySet[Application]:
         Application.objects.filter(
             status=Status.APPROVED, call__access_mode_id=pool.access_mode_id, requested_gpu_hours__gt=0
         )
-        .filter(Q(preferred_gigafactory_id=period.gigafactory_id) | Q(on_gigafactory, preferred_gigafactory__isnull=True))
+        .filter(
+            Q(preferred_gigafactory_id=period.gigafactory_id) | Q(on_gigafactory, preferred_gigafactory__isnull=True)
+        )
         .exclude(Exists(Grant.objects.filter(application_id=OuterRef("pk"), period_id=period.pk)))
         .annotate(panel_rank=Coalesce(F("panel_decision__rank"), UNRANKED))
     )
@@ -248,11 +251,7 @@ def grants_for_user(*, user: User) -> QuerySet[Grant]:
         return Grant.objects.none()
     return (
         Grant.objects.filter(
-            Exists(
-                Application.objects.filter(
-                    pk=OuterRef("application_id"), organisation__memberships__user=user
-                )
-            )
+            Exists(Application.objects.filter(pk=OuterRef("application_id"), organisation__memberships__user=user))
         )
         .select_related("application__organisation", "application__pi", "gigafactory", "period__gigafactory", "account")
         .order_by("-offered_at", "-id")
@@ -269,14 +268,10 @@ def grants_of_run(*, run: AllocationRun) -> QuerySet[Grant]:
 
 
 def offers_past_deadline(*, now) -> QuerySet[Grant]:
-    from allocations.capacity_models import GrantStatus
-
     return Grant.objects.filter(status=GrantStatus.OFFERED, respond_by__lte=now).order_by("pk")
 
 
 def grants_starting(*, today: datetime.date) -> QuerySet[Grant]:
-    from allocations.capacity_models import GrantStatus
-
     return Grant.objects.filter(status=GrantStatus.ACCEPTED, starts_on__lte=today).order_by("pk")
 
 

@@ -159,8 +159,10 @@ def period_create(
     with transaction.atomic():
         if CapacityPeriod.objects.filter(gigafactory=gigafactory, year=year, quarter=quarter).exists():
             raise ValidationError(
-                {"quarter": _("%(gf)s already has a capacity period for %(y)s Q%(q)s.")
-                 % {"gf": gigafactory, "y": year, "q": quarter}}
+                {
+                    "quarter": _("%(gf)s already has a capacity period for %(y)s Q%(q)s.")
+                    % {"gf": gigafactory, "y": year, "q": quarter}
+                }
             )
         ledger = gpu_ledger()
         source = _operator_account(gigafactory)
@@ -205,9 +207,7 @@ def period_create(
     return period
 
 
-def period_split(
-    *, period_id: int, open_shares_bp: dict[int, int], entitlements_on, by: User
-) -> list[Pool]:
+def period_split(*, period_id: int, open_shares_bp: dict[int, int], entitlements_on, by: User) -> list[Pool]:
     """Split a period's capacity into pools, once: each access mode's open-access pool gets the basis points the
     admin sets; partner pools share the rest by the partners' paid-in contributions at the end of
     ``entitlements_on``. Largest remainder, so the pools sum exactly to the capacity; one ledger transfer per pool
@@ -241,16 +241,26 @@ def period_split(
         for mode_id, size in open_parts.items():
             if size:
                 pools.append(
-                    Pool(period=period, kind=PoolKind.OPEN_ACCESS, access_mode=modes[mode_id],
-                         share_bp=open_shares_bp[mode_id], size_seconds=size)
+                    Pool(
+                        period=period,
+                        kind=PoolKind.OPEN_ACCESS,
+                        access_mode=modes[mode_id],
+                        share_bp=open_shares_bp[mode_id],
+                        size_seconds=size,
+                    )
                 )
         open_bp = sum(open_shares_bp.values())
         for partner_id, size in partner_parts.items():
             if size:
                 share = (10_000 - open_bp) * paid_in[partner_id] // total_paid
                 pools.append(
-                    Pool(period=period, kind=PoolKind.PARTNER, partner=partners[partner_id], share_bp=share,
-                         size_seconds=size)
+                    Pool(
+                        period=period,
+                        kind=PoolKind.PARTNER,
+                        partner=partners[partner_id],
+                        share_bp=share,
+                        size_seconds=size,
+                    )
                 )
         accounts = [
             _new_account(
@@ -294,7 +304,9 @@ def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
     if policy not in {p.value for p in Policy}:
         raise ValidationError({"policy": _("Choose a policy.")})
     if pool.kind != PoolKind.OPEN_ACCESS:
-        raise ValidationError({"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")})
+        raise ValidationError(
+            {"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")}
+        )
     from allocations.capacity_tasks import execute_allocation_run
 
     with transaction.atomic():
@@ -331,7 +343,9 @@ def run_execute(*, run_id: int) -> str:
                 return run.status  # a concurrent delivery finished it while we waited for the lock
             run.locked_at = timezone.now()
             snapshot, digest = selectors.inputs_snapshot(pool=run.pool)
-            requests = [Request(id=i, rank=r, requested=q, minimum=m, submitted=s) for i, r, q, m, s in snapshot["requests"]]
+            requests = [
+                Request(id=i, rank=r, requested=q, minimum=m, submitted=s) for i, r, q, m, s in snapshot["requests"]
+            ]
             result = allocate(requests, snapshot["balance"], run.policy)
             _pause_for_tests()
             ranks = {row[0]: row[1] for row in snapshot["requests"]}
@@ -377,8 +391,10 @@ def _decided(run: AllocationRun, by: User) -> None:
     if run.status == RunStatus.DISCARDED:
         raise ValidationError(_("This run was discarded."))
     if run.status != RunStatus.SUCCEEDED:
-        raise ValidationError(_("This run has no result to decide on yet (it is %(status)s).")
-                              % {"status": RunStatus(run.status).label.lower()})
+        raise ValidationError(
+            _("This run has no result to decide on yet (it is %(status)s).")
+            % {"status": RunStatus(run.status).label.lower()}
+        )
 
 
 def _apply_transitions(
@@ -455,16 +471,16 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
                 ),
                 code="stale",
             )
-        granted = {
-            application_id: seconds
-            for application_id, seconds in AllocationResult.objects.filter(run=run, granted_seconds__gt=0).values_list(
+        granted = dict(
+            AllocationResult.objects.filter(run=run, granted_seconds__gt=0).values_list(
                 "application_id", "granted_seconds"
             )
-        }
+        )
         applications = list(
-            Application.objects.select_for_update().filter(pk__in=list(granted)).order_by("pk").only(
-                "pk", "status", "reference"
-            )
+            Application.objects.select_for_update()
+            .filter(pk__in=list(granted))
+            .order_by("pk")
+            .only("pk", "status", "reference")
         )
         admin_roles = frozenset({Role.ALLOCATION_ADMIN})
         _apply_transitions(applications, action=Action.OFFER, roles_of=lambda _a: admin_roles, by=by, now=now)
@@ -609,8 +625,12 @@ def offers_expire(*, now=None) -> int:
             if grant.status != GrantStatus.OFFERED or grant.respond_by > now:
                 continue
             _apply_transitions(
-                [application], action=Action.EXPIRE, roles_of=lambda _a: portal, by=None,
-                comment="offer not answered by the deadline", now=now,
+                [application],
+                action=Action.EXPIRE,
+                roles_of=lambda _a: portal,
+                by=None,
+                comment="offer not answered by the deadline",
+                now=now,
             )
             grant.status = GrantStatus.EXPIRED
             grant.save(update_fields=["status"])
@@ -654,4 +674,3 @@ def offer_emails_send(*, run_id: int) -> int:
         )
         sent += 1
     return sent
-

@@ -9,9 +9,14 @@ urlpatterns = [
     path("staff/allocation/pools/<int:pool_pk>/runs/", views.run_create, name="capacity_run_create"),
     path("staff/allocation/runs/<int:pk>/", views.run_detail, name="capacity_run_detail"),
     path("staff/allocation/runs/<int:pk>/status/", views.run_status, name="capacity_run_status"),
-    path("staff/allocation/runs/<int:pk>/commit/", views.run_decide, {"decision": "commit"}, name="capacity_run_commit"),
     path(
-        "staff/allocation/runs/<int:pk>/discard/", views.run_decide, {"decision": "discard"}, name="capacity_run_discard"
+        "staff/allocation/runs/<int:pk>/commit/", views.run_decide, {"decision": "commit"}, name="capacity_run_commit"
+    ),
+    path(
+        "staff/allocation/runs/<int:pk>/discard/",
+        views.run_decide,
+        {"decision": "discard"},
+        name="capacity_run_discard",
     ),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),

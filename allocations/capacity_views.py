@@ -212,9 +212,7 @@ def grant_list(request):
 def grant_detail(request, pk: int):
     grant = _get(selectors.grant_for_member, user=request.user, pk=pk)
     roles = roles_of(user=request.user, application=grant.application)
-    result = (
-        AllocationResult.objects.filter(run_id=grant.run_id, application_id=grant.application_id).first()
-    )
+    result = AllocationResult.objects.filter(run_id=grant.run_id, application_id=grant.application_id).first()
     count = AllocationResult.objects.filter(run_id=grant.run_id).count()
     context = {
         "grant": grant,

@@ -116,10 +116,8 @@ def allocate(requests: Iterable[Request], capacity: int, policy: Policy | str) -
     ordered = order(requests)
     _validate(ordered, capacity)
     policy = Policy(policy)
-    if policy is Policy.RANK_GREEDY:
-        allocations = _rank_greedy(ordered, capacity)
-    else:
-        allocations = _proportional(ordered, capacity)
+    solve = _rank_greedy if policy is Policy.RANK_GREEDY else _proportional
+    allocations = solve(ordered, capacity)
     return Result(policy=policy, capacity=capacity, allocations=tuple(allocations))
 
 
@@ -186,9 +184,7 @@ def _proportional(ordered: list[Request], capacity: int) -> list[Allocation]:
             reason = Reason.MINIMUM
         else:
             reason = Reason.SHARE
-        out.append(
-            Allocation(r.id, position, r.requested, r.minimum, amount, reason, room_seen[position], share_bp)
-        )
+        out.append(Allocation(r.id, position, r.requested, r.minimum, amount, reason, room_seen[position], share_bp))
     return out
 
 

@@ -45,7 +45,9 @@ def gigafactory(db):
 @pytest.fixture
 def call(gigafactory):
     """An open Large Scale call on the Gigafactory."""
-    return CallFactory(title="Large Scale: foundation models 2027", slug="large-scale-2027", gigafactories=[gigafactory])
+    return CallFactory(
+        title="Large Scale: foundation models 2027", slug="large-scale-2027", gigafactories=[gigafactory]
+    )
 
 
 def balance(account: Account) -> int:

@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-from portal.celery import app  # noqa: E402
+from portal.celery import app
 
 app.conf.broker_transport_options = {
     "visibility_timeout": int(os.environ.get("KILL_TEST_VISIBILITY_TIMEOUT", "3600")),

@@ -65,7 +65,9 @@ def test_carol_splits_a_period_and_over_100_percent_is_a_form_error(carol_client
     period = services.period_create(gigafactory=gigafactory, year=2027, quarter=1, reserve_percent=5, by=carol)
     url = reverse("capacity_period_detail", args=[period.pk])
     large, fast = access_mode("large-scale"), access_mode("fast-lane")
-    response = carol_client.post(url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "30", "entitlements_on": "2026-01-01"})
+    response = carol_client.post(
+        url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "30", "entitlements_on": "2026-01-01"}
+    )
     assert response.status_code == 400
     response = carol_client.post(url, {f"mode_{large.pk}": "100", "entitlements_on": "2026-01-01"})
     assert response.status_code == 302
@@ -133,7 +135,9 @@ def test_api_period_run_commit_and_accept(carol_api, alice, gigafactory, call, c
     assert response.status_code == 201, response.json()
     period = CapacityPeriod.objects.get()
     services.period_split(
-        period_id=period.pk, open_shares_bp={access_mode().pk: 10_000}, entitlements_on=period.created_at.date(),
+        period_id=period.pk,
+        open_shares_bp={access_mode().pk: 10_000},
+        entitlements_on=period.created_at.date(),
         by=carol,
     )
     mine = approved_application(call=call, requested=50_000, minimum=30_000, rank=1, organisation=alice_org, pi=alice)
@@ -165,14 +169,17 @@ def test_api_permissions(offered, alice, mallory, bob):
         assert api.get("/api/v1/pools/").json()["results"] == []
     api = _api(bob)
     assert api.get("/api/v1/capacity-periods/").status_code == 403
-    assert api.post("/api/v1/allocation-runs/", {"pool": offered["pool"].pk, "policy": "rank_greedy"}).status_code == 403
+    assert (
+        api.post("/api/v1/allocation-runs/", {"pool": offered["pool"].pk, "policy": "rank_greedy"}).status_code == 403
+    )
     assert _api(mallory).get(f"/api/v1/grants/{offered['grant'].pk}/").status_code == 404
     assert APIClient().get("/api/v1/grants/").status_code in (401, 403)
 
 
 @pytest.mark.parametrize("count", [2, 40])
-def test_query_budgets_of_lists(count, carol, carol_client, carol_api, alice, alice_org, call, gigafactory,
-                                django_assert_max_num_queries):
+def test_query_budgets_of_lists(
+    count, carol, carol_client, carol_api, alice, alice_org, call, gigafactory, django_assert_max_num_queries
+):
     for quarter in range(1, 3 if count == 2 else 5):
         period_with_pools(by=carol, gigafactory=gigafactory, quarter=quarter, accelerators=400)
     period = CapacityPeriod.objects.order_by("quarter").first()

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,7 +63,10 @@ def test_creating_a_period_posts_its_capacity_into_the_gpu_ledger(carol, gigafac
         gigafactory=gigafactory, year=2027, quarter=2, reserve_percent=10, availability_percent=90, by=carol
     )
     expected = period_capacity(
-        accelerators=1000, start=dt.date(2027, 4, 1), end=dt.date(2027, 7, 1), availability_percent=90,
+        accelerators=1000,
+        start=dt.date(2027, 4, 1),
+        end=dt.date(2027, 7, 1),
+        availability_percent=90,
         reserve_percent=10,
     )
     assert period.capacity_seconds == expected.net
@@ -106,7 +110,7 @@ def paid_in(dora):
 
 
 def test_split_gives_open_access_their_share_and_partners_the_rest_by_entitlement(carol, gigafactory, paid_in):
-    eu, investor = paid_in
+    eu, _investor = paid_in
     large, fast = access_mode("large-scale"), access_mode("fast-lane")
     period = period_with_pools(by=carol, gigafactory=gigafactory, open_shares={large.pk: 4000, fast.pk: 1000})
     pools = {p.owner_name: p for p in Pool.objects.filter(period=period).select_related("access_mode", "partner")}
@@ -127,8 +131,10 @@ def test_split_uses_contributions_paid_by_the_chosen_date(carol, gigafactory, pa
     large = access_mode("large-scale")
     with pytest.raises(ValidationError, match="No partner had paid in"):
         period_with_pools(
-            by=carol, gigafactory=gigafactory, open_shares={large.pk: 5000},
-            entitlements_on=dt.date.today() - dt.timedelta(days=1),
+            by=carol,
+            gigafactory=gigafactory,
+            open_shares={large.pk: 5000},
+            entitlements_on=timezone.localdate() - dt.timedelta(days=1),
         )
 
 
@@ -136,7 +142,10 @@ def test_a_period_is_split_once(carol, gigafactory):
     period = period_with_pools(by=carol, gigafactory=gigafactory)
     with pytest.raises(ValidationError, match="already split"):
         services.period_split(
-            period_id=period.pk, open_shares_bp={access_mode().pk: 10_000}, entitlements_on=dt.date.today(), by=carol
+            period_id=period.pk,
+            open_shares_bp={access_mode().pk: 10_000},
+            entitlements_on=timezone.localdate(),
+            by=carol,
         )
     assert Pool.objects.count() == 1
     assert Account.objects.filter(code=AccountCode.POOL).count() == 1

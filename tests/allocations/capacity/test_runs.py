@@ -93,11 +93,18 @@ def test_commit_creates_grants_transfers_offers_and_queues_emails(
     assert balance(pool.account) == 0
     assert Transfer.objects.filter(code=TransferCode.GRANT).count() == 2
     statuses = dict(Application.objects.values_list("pk", "status"))
-    assert statuses == {first.pk: Status.OFFERED, second.pk: Status.APPROVED, third.pk: Status.OFFERED,
-                        fourth.pk: Status.APPROVED}
+    assert statuses == {
+        first.pk: Status.OFFERED,
+        second.pk: Status.APPROVED,
+        third.pk: Status.OFFERED,
+        fourth.pk: Status.APPROVED,
+    }
     event = ApplicationEvent.objects.get(application=first)
     assert (event.action, event.from_status, event.to_status, event.actor) == (
-        Action.OFFER, Status.APPROVED, Status.OFFERED, carol
+        Action.OFFER,
+        Status.APPROVED,
+        Status.OFFERED,
+        carol,
     )
     assert_ledger_invariants()
 

@@ -90,9 +90,9 @@ def test_rank_greedy_more_capacity_is_never_worse_in_rank_order(reqs, capacity, 
     assert [a.granted for a in after] >= [b.granted for b in before]
     for index, (b, a) in enumerate(zip(before, after, strict=True)):
         if a.granted < b.granted:
-            assert any(
-                bb.granted == 0 < aa.granted for bb, aa in zip(before[:index], after[:index], strict=True)
-            ), "a request lost hours without a higher-ranked request newly fitting"
+            assert any(bb.granted == 0 < aa.granted for bb, aa in zip(before[:index], after[:index], strict=True)), (
+                "a request lost hours without a higher-ranked request newly fitting"
+            )
 
 
 @FAST

@@ -130,7 +130,7 @@ def _start_worker(tmp_path, name: str, **env) -> subprocess.Popen:
         **env,
     }
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own celery executable and arguments
         [
             str(Path(sys.executable).parent / "celery"),
             "-A",
@@ -171,9 +171,7 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
     afterwards and a second commit change nothing."""
     pool = pool_setup["pool"]
     celery_app.control.purge()
-    first = _start_worker(
-        tmp_path, "first", **{services.PAUSE_ENV: "120", "KILL_TEST_VISIBILITY_TIMEOUT": "3600"}
-    )
+    first = _start_worker(tmp_path, "first", **{services.PAUSE_ENV: "120", "KILL_TEST_VISIBILITY_TIMEOUT": "3600"})
     second = None
     try:
         run = services.run_create(pool=pool, policy="rank_greedy", by=carol)

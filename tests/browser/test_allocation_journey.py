@@ -1,0 +1,78 @@
+"""carol (allocation admin, signs in with her authenticator) creates a capacity period, splits it into pools,
+runs the Large Scale pool, watches the run finish and commits it; alice accepts her offer and sees her grant."""
+
+import re
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+from allocations.capacity_models import Grant, GrantStatus
+from tests.conftest import assert_accessible, login
+from tests.factories import CallFactory, GigafactoryFactory, approved_application, ensure_platform_groups
+
+pytestmark = [pytest.mark.browser, pytest.mark.celery]
+
+
+def _totp(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, alice_org):
+    ensure_platform_groups()
+    secret = generate_totp_secret()
+    TOTP.activate(carol, secret)
+    gigafactory = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE")
+    call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[gigafactory])
+    approved_application(call=call, requested=50_000, minimum=30_000, rank=1, organisation=alice_org, pi=alice)
+    approved_application(call=call, requested=30_000, minimum=25_000, rank=2)
+    approved_application(call=call, requested=20_000, minimum=15_000, rank=3)
+
+    login(page, carol.email)
+    assert_accessible(page, "allocation-mfa")
+    page.get_by_label("Code").fill(_totp(secret))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Allocation").click()
+    page.wait_for_url(re.compile(r"/staff/allocation/$"))
+    assert_accessible(page, "allocation-home-empty")
+
+    page.get_by_role("link", name="New capacity period").click()
+    page.get_by_label("Gigafactory").select_option(label="Jupiter AI Gigafactory")
+    page.get_by_label("Year").fill("2027")
+    page.get_by_label("Quarter").select_option("1")
+    page.get_by_label("Accelerators").fill("40")
+    page.get_by_label("Reserve (%)").fill("101")
+    page.get_by_role("button", name="Create period").click()
+    assert page.locator(".invalid-feedback").first.is_visible()
+    assert_accessible(page, "allocation-period-form-errors")
+    page.get_by_label("Reserve (%)").fill("10")
+    page.get_by_role("button", name="Create period").click()
+    page.wait_for_url(re.compile(r"/staff/allocation/periods/\d+/$"))
+    assert "69,984 GPU-h" in page.locator("#period-capacity").inner_text()
+
+    page.get_by_label("Open-access share for Large Scale (%)").fill("100")
+    assert_accessible(page, "allocation-period-split")
+    page.get_by_role("button", name="Split into pools").click()
+    page.get_by_role("button", name="Run Large Scale").click()
+    page.wait_for_url(re.compile(r"/staff/allocation/runs/\d+/$"))
+    # htmx polls the status until the worker has computed the run, then the page reloads with the result.
+    page.get_by_role("button", name="Commit and send offers").wait_for(timeout=30_000)
+    assert page.get_by_text("granted 19,984 because the pool was exhausted").is_visible()
+    assert_accessible(page, "allocation-run-result")
+    page.get_by_role("button", name="Commit and send offers").click()
+    assert page.get_by_text("Run committed").is_visible()
+    assert_accessible(page, "allocation-run-committed")
+
+    page.context.clear_cookies()  # sign carol out
+    login(page, alice.email)
+    page.get_by_role("link", name="My grants").click()
+    assert_accessible(page, "grants-list")
+    page.get_by_role("link", name=re.compile(r"GAP-2027-")).first.click()
+    assert "50,000 GPU-h" in page.locator("#grant-hours").inner_text()
+    assert page.get_by_text("ranked 1 of 3; asked 50,000 GPU-h; granted in full").is_visible()
+    assert_accessible(page, "grant-offer")
+    page.get_by_role("button", name="Accept the offer").click()
+    assert page.locator("#grant-status").inner_text() == "Accepted"
+    assert_accessible(page, "grant-accepted")
+    assert Grant.objects.get(application__pi=alice).status == GrantStatus.ACCEPTED
