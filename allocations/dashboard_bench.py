@@ -55,15 +55,15 @@ def _explicit_timestamps(*models_and_fields):
 
 def _copy(table: str, columns: list[str], rows) -> None:
     """Stream ``rows`` into ``table`` with COPY (tab-separated text)."""
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            buffer = io.StringIO()
-            for n, row in enumerate(rows, start=1):
-                buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
-                if n % 50_000 == 0:
-                    copy.write(buffer.getvalue())
-                    buffer = io.StringIO()
-            copy.write(buffer.getvalue())
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        buffer = io.StringIO()
+        for n, row in enumerate(rows, start=1):
+            buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+            if n % 50_000 == 0:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())
 
 
 def seed(scale: Scale = FULL, *, seed_value: int = 8, today: datetime.date | None = None) -> dict:

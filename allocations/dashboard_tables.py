@@ -160,7 +160,7 @@ def _overview_row(row: selectors.OverviewRow, *, total: bool = False) -> dict:
 
 def overview_tables(data: selectors.Overview) -> list[Table]:
     tables = []
-    for position, (gigafactory, rows) in enumerate(data.by_gigafactory(), start=1):
+    for gigafactory, rows in data.by_gigafactory():
         tables.append(
             Table(
                 slug=f"stack-{rows[0].gigafactory_id}",
@@ -172,9 +172,9 @@ def overview_tables(data: selectors.Overview) -> list[Table]:
                 rows=[_overview_row(r) for r in rows],
                 chart="stacked",
                 chart_unit=str(_("GPU-hours")),
+                wide=True,
             )
         )
-        del position
     tables.insert(
         0,
         Table(

@@ -9,7 +9,6 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from allocations.capacity_models import Grant
 from allocations.dashboard_bench import Scale, seed
 from allocations.dashboard_services import usage_summary_refresh
 from allocations.models import ApplicationEvent
@@ -67,7 +66,9 @@ def seeded(carol, alice, alice_org):
     """Two Gigafactories; on Jupiter a Large Scale call with three active grants (alice's start-up in Estonia, an
     SME in France, a university in Portugal) and a confidential call with one; usage on two grants; a
     reclaim; a draft, a submitted and a rejected application. Returns a dict of what it made."""
-    jupiter = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE", accelerator_count=1000)
+    jupiter = GigafactoryFactory(
+        name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE", accelerator_count=1000
+    )
     GigafactoryFactory(name="Alps AI Gigafactory", slug="alps", host_country="CH", accelerator_count=500)
     call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[jupiter])
     secret = CallFactory(
@@ -88,8 +89,11 @@ def seeded(carol, alice, alice_org):
     for grant, days in ((grants[0], [(0, 40), (1, 60)]), (grants[1], [(2, 500)])):
         for offset, hours in days:
             UsageDaily.objects.create(
-                grant=grant, day=grant.starts_on + dt.timedelta(days=offset + 3), gpu_seconds=hours * HOUR,
-                posted_seconds=hours * HOUR, jobs=1,
+                grant=grant,
+                day=grant.starts_on + dt.timedelta(days=offset + 3),
+                gpu_seconds=hours * HOUR,
+                posted_seconds=hours * HOUR,
+                jobs=1,
             )
     UsageReclaim.objects.create(
         grant=grants[2], period=grants[2].period, to_pool=grants[2].pool, amount_seconds=100 * HOUR
@@ -97,31 +101,56 @@ def seeded(carol, alice, alice_org):
     # Decisions for the grants' applications (the factory sets statuses directly), days after submission.
     for n, grant in enumerate(grants, start=1):
         ApplicationEvent.objects.create(
-            application=grant.application, action=Action.APPROVE, from_status=Status.PANEL,
-            to_status=Status.APPROVED, actor=carol,
+            application=grant.application,
+            action=Action.APPROVE,
+            from_status=Status.PANEL,
+            to_status=Status.APPROVED,
+            actor=carol,
         )
         app = grant.application
         app.submitted_at = timezone.now() - dt.timedelta(days=2 * n)
         app.save(update_fields=["submitted_at"])
     draft = ApplicationFactory(call=call, organisation=sme, title="Draft project never shown")
     rejected = ApplicationFactory(
-        call=call, organisation=uni, title="Rejected project never shown", status=Status.REJECTED,
-        reference="GAP-2027-900001", submitted_at=timezone.now() - dt.timedelta(days=9),
+        call=call,
+        organisation=uni,
+        title="Rejected project never shown",
+        status=Status.REJECTED,
+        reference="GAP-2027-900001",
+        submitted_at=timezone.now() - dt.timedelta(days=9),
         cutoff=call.cutoffs.first(),
     )
     submitted = ApplicationFactory(
-        call=call, organisation=sme, title="Waiting project", status=Status.SUBMITTED, reference="GAP-2027-900002",
-        submitted_at=timezone.now() - dt.timedelta(days=1), cutoff=call.cutoffs.first(), requested_gpu_hours=7_000,
+        call=call,
+        organisation=sme,
+        title="Waiting project",
+        status=Status.SUBMITTED,
+        reference="GAP-2027-900002",
+        submitted_at=timezone.now() - dt.timedelta(days=1),
+        cutoff=call.cutoffs.first(),
+        requested_gpu_hours=7_000,
     )
     refresh = usage_summary_refresh(trigger="test")
     return {
-        "jupiter": jupiter, "call": call, "secret": secret, "grants": grants, "draft": draft,
-        "rejected": rejected, "submitted": submitted, "refresh": refresh,
+        "jupiter": jupiter,
+        "call": call,
+        "secret": secret,
+        "grants": grants,
+        "draft": draft,
+        "rejected": rejected,
+        "submitted": submitted,
+        "refresh": refresh,
     }
 
 
 LARGE = Scale(
-    applications=800, grants=160, usage_rows=4_000, transfers=60, calls=8, organisations=60, reviewers=12,
+    applications=800,
+    grants=160,
+    usage_rows=4_000,
+    transfers=60,
+    calls=8,
+    organisations=60,
+    reviewers=12,
     assignments=400,
 )
 

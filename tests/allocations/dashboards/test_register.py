@@ -1,0 +1,67 @@
+"""The public awards register: accepted grants only, never drafts or rejected applications, and nothing but the
+organisation type and country of a call whose awards are confidential (page, search, filters, CSV, JSON)."""
+
+import csv
+import io
+
+from django.test import Client
+
+from allocations.capacity_models import GrantStatus
+
+HIDDEN = ("Classified radar models", "RADAR", "Secret Defence Lab")
+NEVER = ("Draft project never shown", "Rejected project never shown", "Waiting project")
+
+
+def test_register_lists_accepted_grants_without_login(client, seeded):
+    response = client.get("/awards/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for grant in seeded["grants"][:3]:
+        assert grant.application.title in body
+    assert "Aurora AI" in body and "Estonia" in body and "1,000" in body
+    for text in (*HIDDEN, *NEVER):
+        assert text not in body
+    assert "Confidential" in body and "Netherlands" in body and "Research organisation" in body
+
+
+def test_offered_or_declined_grants_are_not_awards(client, seeded):
+    grant = seeded["grants"][1]
+    from allocations.capacity_models import Grant
+
+    Grant.objects.filter(pk=grant.pk).update(status=GrantStatus.DECLINED)
+    assert grant.application.title not in client.get("/awards/").content.decode()
+
+
+def test_search_cannot_reveal_confidential_awards(client, seeded):
+    for query in ("radar", "RADAR", "Secret", "Defence"):
+        page = client.get("/awards/", {"q": query})
+        assert page.context["page_obj"].paginator.count == 0, query
+        assert client.get("/api/v1/public/awards/", {"q": query}).json()["count"] == 0
+    # Filtering on a hidden field drops the confidential rows too; country and type keep them (shown masked).
+    assert client.get("/awards/", {"gigafactory": "jupiter"}).context["page_obj"].paginator.count == 3
+    by_country = client.get("/awards/", {"country": "NL"})
+    assert by_country.context["page_obj"].paginator.count == 1
+    for text in HIDDEN:
+        assert text not in by_country.content.decode()
+
+
+def test_json_and_csv_mask_confidential_rows(seeded):
+    client = Client()
+    data = client.get("/api/v1/public/awards/").json()
+    assert data["count"] == 4
+    secret = [row for row in data["results"] if row["confidential"]]
+    assert len(secret) == 1
+    assert secret[0]["country"] == "NL" and secret[0]["organisation_type"] == "research"
+    assert all(secret[0][k] is None for k in ("title", "acronym", "organisation", "gpu_hours", "gigafactory"))
+    export = client.get("/awards/?format=csv")
+    text = b"".join(export.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 4
+    for needle in (*HIDDEN, *NEVER):
+        assert needle not in text
+    assert {r["gpu_hours"] for r in rows if r["title"]} == {"1000", "2000", "3000"}
+
+
+def test_register_bad_input_is_400(client, seeded):
+    assert client.get("/awards/", {"year": "soon"}).status_code == 400
+    assert client.get("/api/v1/public/awards/", {"country": "ZZ"}).status_code == 400
