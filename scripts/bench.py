@@ -21,7 +21,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_MODULES = ("ledger.bench", "allocations.bench", "allocations.usage_bench", "allocations.dashboard_bench", "reviews.bench")
+BENCH_MODULES = (
+    "ledger.bench",
+    "allocations.bench",
+    "allocations.usage_bench",
+    "allocations.dashboard_bench",
+    "reviews.bench",
+)
 RESULT_KEYS = ("name", "value", "unit", "note")
 MARKDOWN_FILE = ROOT / "docs" / "benchmarks.md"
 
