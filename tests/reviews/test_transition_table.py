@@ -27,7 +27,6 @@ REVIEW_ACTIONS = [
 ]
 PORTAL = "portal"
 REVIEWER = "reviewer"
-OUTSIDER = "outsider"
 
 
 @pytest.fixture
@@ -48,8 +47,7 @@ def personas(alice, alice_org, call, bob, _platform_groups):
         Role.ORG_MEMBER: member,
         Role.CALL_MANAGER: manager,
         PORTAL: None,
-        REVIEWER: bob,
-        OUTSIDER: UserFactory(email="eve@elsewhere.example"),
+        REVIEWER: bob,  # a platform reviewer holds no role on the application itself: refused like an outsider
     }
 
 
