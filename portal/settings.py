@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
         "OrganisationTypeEnum": "accounts.models.OrganisationType",
         "InvitationStatusEnum": "accounts.models.InvitationStatus",
         "EligibleCountryEnum": "accounts.countries.ELIGIBLE_COUNTRIES",
+        "AllocationRunStatusEnum": "allocations.capacity_models.RunStatus",
+        "GrantStatusEnum": "allocations.capacity_models.GrantStatus",
+        "PoolKindEnum": "allocations.capacity_models.PoolKind",
+        "AllocationOutcomeEnum": "allocations.capacity_models.Outcome",
     },
 }
 
