@@ -185,6 +185,11 @@ def assert_accessible(page, name: str | None = None) -> None:
     assert not bad, f"axe-core violations on {page.url}:\n" + "\n".join(bad)
 
 
+def open_menu(page, name: str) -> None:
+    """Open a dropdown of the main navigation (e.g. "Staff"), as a mouse user would."""
+    page.get_by_role("navigation", name="Main navigation").get_by_role("button", name=name, exact=True).click()
+
+
 def login(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)

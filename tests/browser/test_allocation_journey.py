@@ -8,7 +8,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 
 from allocations.capacity_models import Grant, GrantStatus
-from tests.conftest import assert_accessible, login
+from tests.conftest import assert_accessible, login, open_menu
 from tests.factories import CallFactory, GigafactoryFactory, approved_application, ensure_platform_groups
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery]
@@ -33,6 +33,7 @@ def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, al
     page.get_by_label("Code").fill(_totp(secret))
     page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
     page.wait_for_load_state()
+    open_menu(page, "Staff")
     page.get_by_role("link", name="Allocation").click()
     page.wait_for_url(re.compile(r"/staff/allocation/$"))
     assert_accessible(page, "allocation-home-empty")

@@ -6,7 +6,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from tests.accounts.helpers import current_totp_code
-from tests.conftest import assert_accessible, login
+from tests.conftest import assert_accessible, login, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,8 @@ def test_reviewer_sets_up_totp_then_opens_the_staff_pages(page, bob):
     assert_accessible(page, "mfa-journey-home")
 
     # The menu offers the staff pages; opening them leads to MFA set-up, after confirming the password.
-    page.get_by_role("link", name="Staff", exact=True).click()
+    open_menu(page, "Staff")
+    page.get_by_role("link", name="Staff home").click()
     page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
     assert page.get_by_text("Your role requires two-factor authentication.").is_visible()
     assert_accessible(page, "mfa-journey-reauthenticate")
@@ -45,7 +46,8 @@ def test_reviewer_sets_up_totp_then_opens_the_staff_pages(page, bob):
     assert_accessible(page, "mfa-journey-recovery-codes")
     assert Authenticator.objects.filter(user=bob, type=Authenticator.Type.TOTP).exists()
 
-    page.get_by_role("link", name="Staff", exact=True).click()
+    open_menu(page, "Staff")
+    page.get_by_role("link", name="Staff home").click()
     page.wait_for_url(re.compile(r"/staff/$"))
     assert page.get_by_role("heading", name="Staff tools").is_visible()
     assert page.get_by_text("Your roles: Reviewer.").is_visible()

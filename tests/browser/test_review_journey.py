@@ -12,7 +12,7 @@ from accounts.roles import PlatformRole
 from allocations.models import AIDomain, Status
 from reviews import services
 from tests.accounts.helpers import current_totp_code
-from tests.conftest import assert_accessible, login, wait_for
+from tests.conftest import assert_accessible, login, open_menu, wait_for
 from tests.factories import CallFactory, MembershipFactory, OrganisationFactory, UserFactory, ensure_platform_groups
 from tests.factories.reviews import (
     ReviewerProfileFactory,
@@ -76,10 +76,10 @@ def journey(celery_worker, alice, with_totp, tmp_path, settings):  # noqa: F811
 def test_review_journey(page, journey, alice):
     bob, carol, application = journey["bob"], journey["carol"], journey["application"]
     # Staff navigation bars are long; a desktop-wide window keeps the language switcher inside the bar.
-    page.set_viewport_size({"width": 1680, "height": 1000})
 
     # bob: inbox, declares no conflict, scores and submits.
     _login_with_totp(page, bob)
+    open_menu(page, "Staff")
     page.get_by_role("link", name="Reviews", exact=True).click()
     page.wait_for_url(re.compile(r"/staff/reviews/$"))
     assert page.get_by_role("cell", name=re.compile(r"Due on|\d")).count() >= 1
@@ -124,6 +124,7 @@ def test_review_journey(page, journey, alice):
 
     # carol: ranks the panel (moves alice's application up, with a justification) and approves it.
     _login_with_totp(page, carol)
+    open_menu(page, "Staff")
     page.get_by_role("link", name="Review management").click()
     page.get_by_role("link", name=re.compile(r"^Panel")).first.click()
     page.wait_for_url(re.compile(r"/panel/$"))
