@@ -6,6 +6,7 @@ nothing. The authenticated principal is not a user: it has no roles and no organ
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from allocations.usage_models import ClusterToken
@@ -62,3 +63,18 @@ class ClusterTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class ClusterTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the cluster token in the OpenAPI schema."""
+
+    target_class = "allocations.usage_auth.ClusterTokenAuthentication"
+    name = "clusterToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": _("`Cluster <key>`: a token scoped to one cluster, for pushing job records."),
+        }

@@ -297,9 +297,18 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 300.0,
         },
         "allocations-expire-offers": {"task": "allocations.capacity_tasks.expire_offers", "schedule": 900.0},
-        "allocations-activate-grants": {"task": "allocations.capacity_tasks.activate_grants", "schedule": crontab(minute=10)},
-        "allocations-reclaim-unused-hours": {"task": "allocations.usage_tasks.reclaim_ended_periods", "schedule": crontab(hour=2, minute=30)},
-        "allocations-refresh-usage-summary": {"task": "allocations.dashboard_tasks.refresh_usage_summary", "schedule": 300.0},
+        "allocations-activate-grants": {
+            "task": "allocations.capacity_tasks.activate_grants",
+            "schedule": crontab(minute=10),
+        },
+        "allocations-reclaim-unused-hours": {
+            "task": "allocations.usage_tasks.reclaim_ended_periods",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        "allocations-refresh-usage-summary": {
+            "task": "allocations.dashboard_tasks.refresh_usage_summary",
+            "schedule": 300.0,
+        },
     }
 )
 
@@ -336,6 +345,26 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "allocations.capacity_models.GrantStatus",
         "PoolKindEnum": "allocations.capacity_models.PoolKind",
         "AllocationOutcomeEnum": "allocations.capacity_models.Outcome",
+        # Several models have a "status", "kind", "code" or "format" field: name each choice set once.
+        "ApplicationStatusEnum": "allocations.workflow.Status",
+        "ApplicationActionEnum": "allocations.workflow.Action",
+        "CallStatusEnum": "allocations.models.calls.CallStatus",
+        "GigafactoryStatusEnum": "allocations.models.calls.GigafactoryStatus",
+        "AttachmentKindEnum": "allocations.models.applications.AttachmentKind",
+        "DraftReminderKindEnum": "allocations.models.applications.ReminderKind",
+        "UsageImportStatusEnum": "allocations.usage_models.ImportStatus",
+        "UsageImportFormatEnum": "allocations.usage_models.ImportFormat",
+        "UsageImportSourceEnum": "allocations.usage_models.ImportSource",
+        "AssignmentStatusEnum": "reviews.models.AssignmentStatus",
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "ReviewEventKindEnum": "reviews.models.ReviewEventKind",
+        "ReviewReminderKindEnum": "reviews.models.ReminderKind",
+        "AccountCodeEnum": "ledger.models.AccountCode",
+        "TransferCodeEnum": "ledger.models.TransferCode",
+        "PartnerKindEnum": "ledger.models.PartnerKind",
+        "TrancheKindEnum": "ledger.models.TrancheKind",
+        "OwnerKindEnum": "ledger.models.OwnerKind",
+        "LedgerUnitEnum": "ledger.models.LedgerUnit",
     },
 }
 

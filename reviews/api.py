@@ -50,6 +50,8 @@ class ReviewAssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     serializer_class = ReviewAssignmentSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ReviewAssignment.objects.none()
         _require_reviewer(self.request.user)
         return (
             ReviewAssignment.objects.filter(reviewer=self.request.user)
@@ -113,6 +115,8 @@ class ReviewViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets
     http_method_names = ["get", "put", "post", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Review.objects.none()
         _require_reviewer(self.request.user)
         return Review.objects.filter(
             assignment__reviewer=self.request.user,
