@@ -153,6 +153,7 @@ def journey(page, driver, call, pdfs, prefix):
     assert_accessible(page, f"{prefix}-step-team")
     driver.click("button[name=continue]")
     page.wait_for_url("**/edit/resources/")
+    driver.click("nav a.dropdown-toggle[href='/profile/']")  # the user menu
     driver.click("form[action='/accounts/logout/'] button")
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
 
