@@ -79,6 +79,32 @@ def dora(db):
     return UserFactory(email="dora@eurohpc.eu", full_name="Dora Finance", roles=[PlatformRole.FINANCE_ADMIN])
 
 
+def activate_totp(user):
+    """Give ``user`` a real TOTP authenticator, created as allauth's activation creates it; the secret is kept on
+    ``user.totp_secret`` for tests that log in with a code. Staff pages need it (see accounts.middleware)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user.totp_secret = generate_totp_secret()
+    TOTP.activate(user, user.totp_secret)
+    return user
+
+
+@pytest.fixture
+def carol_client(client, carol):
+    """A test client logged in as carol (give her TOTP first where staff pages are opened)."""
+    client.force_login(carol)
+    return client
+
+
+@pytest.fixture
+def carol_api(carol):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(carol)
+    return api
+
+
 @pytest.fixture
 def mallory(db):
     """A user of another organisation, who must see nothing of alice's."""

@@ -10,6 +10,14 @@ from accounts.models import Membership, MembershipRole, Organisation, Organisati
 PASSWORD = "correct-horse-battery-9"
 
 
+def ensure_platform_groups() -> None:
+    """The role groups of the data migration (recreated after a transactional test flushed them)."""
+    from accounts.roles import PlatformRole
+
+    for role in PlatformRole:
+        Group.objects.get_or_create(name=role)
+
+
 def role_group(name: str) -> Group:
     """The platform-role group as the data migration creates it, with its permissions.
 

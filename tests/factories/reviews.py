@@ -2,21 +2,14 @@
 through the real services (so every event row exists as in production)."""
 
 import factory
-from django.contrib.auth.models import Group
 
 from accounts.roles import PlatformRole
 from allocations import services as application_services
 from allocations.models import AIDomain, Application
 from reviews import services
 from reviews.models import ReviewAssignment, ReviewerProfile
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, ensure_platform_groups
 from tests.factories.allocations import ApplicationFactory, fill_application
-
-
-def ensure_platform_groups() -> None:
-    """The role groups of the data migration (recreated after a transactional test flushed them)."""
-    for role in PlatformRole:
-        Group.objects.get_or_create(name=role)
 
 
 class ReviewerProfileFactory(factory.django.DjangoModelFactory):

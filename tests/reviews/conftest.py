@@ -2,10 +2,10 @@
 pages require; a Large Scale call (2 reviewers, right to reply) and alice's application walked through it."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from rest_framework.test import APIClient
 
 from allocations.models import AIDomain
+from tests.conftest import activate_totp
 from tests.factories import CallFactory, ensure_platform_groups, reviewer
 from tests.factories.reviews import ReviewerProfileFactory, passed_check, submitted_application
 
@@ -18,16 +18,9 @@ def _platform_groups(db):
 
 @pytest.fixture
 def with_totp():
-    """``with_totp(user)`` gives ``user`` a real allauth TOTP authenticator (as allauth's activation does) and
-    returns the secret; the staff middleware then lets them open /staff/ pages."""
-
-    def activate(user) -> str:
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        user.totp_secret = secret
-        return secret
-
-    return activate
+    """``with_totp(user)`` gives ``user`` a real allauth TOTP authenticator and returns the secret; the staff
+    middleware then lets them open /staff/ pages."""
+    return lambda user: activate_totp(user).totp_secret
 
 
 @pytest.fixture

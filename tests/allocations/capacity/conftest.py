@@ -2,11 +2,10 @@
 Gigafactory with a Large Scale call; helpers to read the GPU-second ledger and check its invariants."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db.models import Sum
-from rest_framework.test import APIClient
 
 from ledger.models import Account, Ledger, Transfer
+from tests.conftest import activate_totp
 from tests.factories import CallFactory, GigafactoryFactory, ensure_platform_groups
 
 
@@ -19,22 +18,7 @@ def _platform_groups(db):
 @pytest.fixture
 def carol(carol):
     """Allocation admin with TOTP set up (the staff-page middleware sends staff without MFA to the set-up)."""
-    carol.totp_secret = generate_totp_secret()
-    TOTP.activate(carol, carol.totp_secret)
-    return carol
-
-
-@pytest.fixture
-def carol_client(client, carol):
-    client.force_login(carol)
-    return client
-
-
-@pytest.fixture
-def carol_api(carol):
-    api = APIClient()
-    api.force_authenticate(carol)
-    return api
+    return activate_totp(carol)
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 Gigafactory with its cluster "jupiter" and alice's active grant of 1,000 GPU-hours in the current quarter."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db.models import Sum
-from rest_framework.test import APIClient
 
 from ledger.models import Account, Ledger, Transfer
+from tests.conftest import activate_totp
 from tests.factories import ClusterFactory, GigafactoryFactory, active_grant, ensure_platform_groups
 
 HOUR = 3600
@@ -29,23 +28,8 @@ def _private_media(settings, tmp_path):
 
 @pytest.fixture
 def carol(carol):
-    """Allocation admin with TOTP activated the way allauth's activation does it."""
-    carol.totp_secret = generate_totp_secret()
-    TOTP.activate(carol, carol.totp_secret)
-    return carol
-
-
-@pytest.fixture
-def carol_client(client, carol):
-    client.force_login(carol)
-    return client
-
-
-@pytest.fixture
-def carol_api(carol):
-    api = APIClient()
-    api.force_authenticate(carol)
-    return api
+    """Allocation admin with TOTP set up (the staff-page middleware sends staff without MFA to the set-up)."""
+    return activate_totp(carol)
 
 
 @pytest.fixture
