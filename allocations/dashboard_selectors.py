@@ -12,7 +12,6 @@ a rejected application or the hidden details of a call whose awards are confiden
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -21,8 +20,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
 from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
-from allocations.dashboard_models import DashboardRefresh
-from allocations.models import AccessMode, Application, Call, Gigafactory
+from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, DashboardRefresh
+from allocations.models import AccessMode, Application, Call, CallCutoff, Gigafactory
 from allocations.usage_models import UsageReclaim
 from allocations.workflow import Action, Status
 from ledger import selectors as ledger_selectors
@@ -63,6 +62,14 @@ FUNNEL_STAGES = {
     "approved": Q(status__in=_APPROVED),
     "offered": Q(status__in=_OFFERED),
     "accepted": Q(status__in=_ACCEPTED),
+}
+# The same stages as statuses, for the funnel facts (``dashboard_services``): drafts and submitted are not by status.
+FUNNEL_STATUSES = {
+    "eligible": _AFTER_CHECK,
+    "reviewed": _REVIEWED,
+    "approved": _APPROVED,
+    "offered": _OFFERED,
+    "accepted": _ACCEPTED,
 }
 DECISION_ACTIONS = (Action.APPROVE, Action.WAITLIST, Action.REJECT)
 
@@ -340,35 +347,39 @@ class Funnel:
         return permille(self.totals.get("approved", 0), self.totals.get("submitted", 0))
 
 
-_TIMINGS_SQL = """
-WITH apps AS (
-    SELECT a.id, a.call_id, a.cutoff_id, a.submitted_at,
-           (a.submitted_at AT TIME ZONE %(tz)s)::date AS submitted_on
-    FROM allocations_application a
-    WHERE a.submitted_at IS NOT NULL AND a.id IN ({ids})
-),
-decided AS (
-    SELECT e.application_id, MIN(e.created_at) AS at
-    FROM allocations_applicationevent e JOIN apps ON apps.id = e.application_id
-    WHERE e.action = ANY(%(decisions)s)
-    GROUP BY e.application_id
-),
-first_use AS (
-    SELECT g.application_id, MIN(s.first_used_on) AS day
-    FROM allocations_grant g
-    JOIN allocations_grantusagesummary s ON s.grant_id = g.id
-    JOIN apps ON apps.id = g.application_id
-    GROUP BY g.application_id
-)
-SELECT apps.call_id, apps.cutoff_id,
-    ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM decided.at - apps.submitted_at)))::bigint,
-    ROUND(percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM decided.at - apps.submitted_at)))::bigint,
-    ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY (first_use.day - apps.submitted_on) * 86400))::bigint,
-    ROUND(percentile_cont(0.9) WITHIN GROUP (ORDER BY (first_use.day - apps.submitted_on) * 86400))::bigint
-FROM apps
-LEFT JOIN decided ON decided.application_id = apps.id
-LEFT JOIN first_use ON first_use.application_id = apps.id
-GROUP BY apps.call_id, apps.cutoff_id
+_FUNNEL_AGGREGATES = """
+        COUNT(*) FILTER (WHERE draft),
+        COUNT(*) FILTER (WHERE submitted),
+        COUNT(*) FILTER (WHERE eligible),
+        COUNT(*) FILTER (WHERE reviewed),
+        COUNT(*) FILTER (WHERE approved),
+        COUNT(*) FILTER (WHERE offered),
+        COUNT(*) FILTER (WHERE accepted),
+        ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY decision_seconds)
+              FILTER (WHERE decision_seconds IS NOT NULL))::bigint,
+        ROUND(percentile_cont(0.9) WITHIN GROUP (ORDER BY decision_seconds)
+              FILTER (WHERE decision_seconds IS NOT NULL))::bigint,
+        ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_use_seconds)
+              FILTER (WHERE first_use_seconds IS NOT NULL))::bigint,
+        ROUND(percentile_cont(0.9) WITHIN GROUP (ORDER BY first_use_seconds)
+              FILTER (WHERE first_use_seconds IS NOT NULL))::bigint
+"""
+
+# Per call and cut-off from the summary; applications without a cut-off (drafts, mostly) from their facts, where
+# the period filter reads each one's creation time.
+_FUNNEL_SQL = """
+SELECT f.call_id, c.title, f.cutoff_id, co.at, f.drafts, f.submitted, f.eligible, f.reviewed, f.approved,
+       f.offered, f.accepted, f.decision_p50, f.decision_p90, f.first_use_p50, f.first_use_p90
+FROM (
+    SELECT call_id, cutoff_id, drafts, submitted, eligible, reviewed, approved, offered, accepted,
+           decision_p50, decision_p90, first_use_p50, first_use_p90
+    FROM {summary} WHERE {where}
+    UNION ALL
+    SELECT call_id, NULL, {aggregates} FROM {fact} WHERE cutoff_id IS NULL AND {where} GROUP BY call_id
+) f
+JOIN {call} c ON c.id = f.call_id
+LEFT JOIN {cutoff} co ON co.id = f.cutoff_id
+ORDER BY c.title, f.call_id, co.at ASC NULLS LAST
 """
 
 
@@ -381,37 +392,62 @@ def _named(sql: str, params) -> tuple[str, dict]:
     return named, out
 
 
+def _funnel_where(filters: Filters) -> tuple[str, dict]:
+    """The dashboard filters on the funnel facts: the same applications ``_applications`` selects (the period is
+    the quarter of the cut-off, or of the creation for applications without one)."""
+    where, params = ["TRUE"], {}
+    if filters.call_id:
+        where.append("call_id = %(call)s")
+        params["call"] = filters.call_id
+    if filters.mode_id:
+        where.append(f"call_id IN (SELECT id FROM {Call._meta.db_table} WHERE access_mode_id = %(mode)s)")  # noqa: S608
+        params["mode"] = filters.mode_id
+    if filters.gigafactory_id:
+        through = Call.gigafactories.through._meta
+        call_col, gf_col = through.get_field("call").column, through.get_field("gigafactory").column
+        where.append(f"call_id IN (SELECT {call_col} FROM {through.db_table} WHERE {gf_col} = %(gigafactory)s)")  # noqa: S608
+        params["gigafactory"] = filters.gigafactory_id
+    if filters.has_period:
+        start, end = quarter_bounds(filters.year, filters.quarter)
+        tz = timezone.get_current_timezone()
+        where.append("period_at >= %(start_at)s AND period_at < %(end_at)s")
+        params["start_at"] = datetime.datetime.combine(start, datetime.time.min, tz)
+        params["end_at"] = datetime.datetime.combine(end, datetime.time.min, tz)
+    return " AND ".join(where), params
+
+
 def funnel(*, filters: Filters) -> Funnel:
     """Per call and cut-off: how many applications reached each stage, the success rate, and the median and 90th
-    percentile time from submission to the panel decision and to the first day with GPU use. Three queries."""
-    counts = (
-        _applications(filters)
-        .values("call_id", "call__title", "cutoff_id", "cutoff__at")
-        .annotate(**{name: Count("pk", filter=condition) for name, condition in FUNNEL_STAGES.items()})
-        .order_by("call__title", "call_id", F("cutoff__at").asc(nulls_last=True))
+    percentile time from submission to the panel decision and to the first day with GPU use. Read from the funnel
+    summaries (rebuilt with the usage summary), as of the last refresh. Two queries."""
+    where, params = _funnel_where(filters)
+    sql = _FUNNEL_SQL.format(
+        summary=CutoffFunnelSummary._meta.db_table,
+        aggregates=_FUNNEL_AGGREGATES,
+        fact=ApplicationFunnelFact._meta.db_table,
+        call=Call._meta.db_table,
+        cutoff=CallCutoff._meta.db_table,
+        where=where,
     )
-    rows = {
-        (r["call_id"], r["cutoff_id"]): FunnelRow(
-            call_id=r["call_id"],
-            call=r["call__title"],
-            cutoff_id=r["cutoff_id"],
-            cutoff_at=r["cutoff__at"],
-            **{name: r[name] for name in FUNNEL_STAGES},
-        )
-        for r in counts
-    }
-    ids_sql, ids_params = _applications(filters).values("pk").query.sql_with_params()
-    # The filtered id list is the ORM's own SQL, so the timings see exactly the applications the counts saw.
-    named_ids, params = _named(ids_sql, ids_params)
-    params.update({"tz": settings.TIME_ZONE, "decisions": [str(a) for a in DECISION_ACTIONS]})
+    rows = []
     with connection.cursor() as cursor:
-        cursor.execute(_TIMINGS_SQL.format(ids=named_ids), params)
-        for call_id, cutoff_id, d50, d90, u50, u90 in cursor.fetchall():
-            row = rows.get((call_id, cutoff_id))
-            if row is not None:
-                row.decision_p50, row.decision_p90, row.first_use_p50, row.first_use_p90 = d50, d90, u50, u90
-    totals = {name: sum(getattr(r, name) for r in rows.values()) for name in FUNNEL_STAGES}
-    return Funnel(rows=list(rows.values()), totals=totals, as_of=as_of())
+        cursor.execute(sql, params)
+        for call_id, title, cutoff_id, cutoff_at, *counts, d50, d90, u50, u90 in cursor.fetchall():
+            rows.append(
+                FunnelRow(
+                    call_id=call_id,
+                    call=title,
+                    cutoff_id=cutoff_id,
+                    cutoff_at=cutoff_at,
+                    **dict(zip(FUNNEL_STAGES, counts, strict=True)),
+                    decision_p50=d50,
+                    decision_p90=d90,
+                    first_use_p50=u50,
+                    first_use_p90=u90,
+                )
+            )
+    totals = {name: sum(getattr(r, name) for r in rows) for name in FUNNEL_STAGES}
+    return Funnel(rows=rows, totals=totals, as_of=as_of())
 
 
 # --- 3. who gets the compute ------------------------------------------------------------------------------------
@@ -478,6 +514,19 @@ GROUPING SETS ((o.country), (o.type), (m.code, m.name, m.position), (a.ai_domain
 """
 
 
+# GPU-hours requested per call by submitted applications, from the funnel summaries (as of the last refresh).
+_DEMAND_SQL = """
+SELECT r.call_id, c.title, COALESCE(SUM(r.requested), 0)::bigint
+FROM (
+    SELECT call_id, requested_gpu_hours AS requested FROM {summary} WHERE submitted > 0 AND {where}
+    UNION ALL
+    SELECT call_id, requested_gpu_hours FROM {fact} WHERE cutoff_id IS NULL AND submitted AND {where}
+) r
+JOIN {call} c ON c.id = r.call_id
+GROUP BY r.call_id, c.title
+"""
+
+
 def distribution(*, filters: Filters) -> Distribution:
     """Granted (open and accepted offers) and used GPU-seconds by country, organisation type, access mode and AI
     domain in one GROUPING SETS query; requested versus granted per call. Three queries."""
@@ -515,13 +564,18 @@ def distribution(*, filters: Filters) -> Distribution:
     def by_granted(rows):
         return sorted(rows, key=lambda r: (-r.granted, r.label))
 
-    requested = {
-        r["call_id"]: r
-        for r in _applications(filters)
-        .filter(submitted_at__isnull=False)
-        .values("call_id", "call__title")
-        .annotate(s=Coalesce(Sum("requested_gpu_hours"), 0))
-    }
+    where, params = _funnel_where(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DEMAND_SQL.format(
+                summary=CutoffFunnelSummary._meta.db_table,
+                fact=ApplicationFunnelFact._meta.db_table,
+                call=Call._meta.db_table,
+                where=where,
+            ),
+            params,
+        )
+        requested = {cid: {"call__title": title, "s": hours} for cid, title, hours in cursor.fetchall()}
     granted_by_call = dict(
         _grants(filters)
         .filter(status__in=GRANTED)
@@ -617,7 +671,11 @@ def reviewers(*, filters: Filters, today: datetime.date | None = None) -> list[R
     open_q = Q(status__in=(AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED))
     done_q = Q(status=AssignmentStatus.COMPLETED)
     rows = (
-        ReviewAssignment.objects.filter(application__in=_applications(filters))
+        (
+            ReviewAssignment.objects.filter(application__in=_applications(filters))
+            if filters != Filters()
+            else ReviewAssignment.objects.all()  # no filter: no semi-join with every application
+        )
         .values("reviewer_id", "reviewer__full_name", "reviewer__email")
         .annotate(
             assignments=Count("pk", filter=Q(status__in=ACTIVE_ASSIGNMENT)),
