@@ -103,8 +103,9 @@ def test_language_switcher_turns_the_interface_german(page, alice):
     page.get_by_role("button", name="Go").click()
     page.wait_for_load_state()
     navigation = page.get_by_role("navigation", name="Hauptnavigation")
-    assert navigation.get_by_role("link", name="Organisationen").is_visible()
+    assert navigation.get_by_role("link", name="Meine Anträge").is_visible()
     navigation.get_by_role("button", name="Alice Applicant").click()
+    assert navigation.get_by_role("link", name="Organisationen").is_visible()
     assert navigation.get_by_role("button", name="Abmelden").is_visible()
     assert page.get_by_role("heading", name="Meine Organisationen").is_visible()
     assert page.locator("html").get_attribute("lang") == "de"
