@@ -176,6 +176,7 @@ class DraftReminderAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["application__title", "application__organisation__legal_name"]
     raw_id_fields = ["application", "cutoff"]
-from allocations import capacity_admin  # noqa: E402,F401  (capacity periods, pools, runs and grants)
-from allocations import usage_admin  # noqa: E402,F401
-from allocations import dashboard_admin  # noqa: E402,F401  (dashboard summary tables)
+
+
+# The capacity, usage and dashboard models register their admin classes in their own modules.
+from allocations import capacity_admin, dashboard_admin, usage_admin  # noqa: E402, F401

@@ -7,6 +7,7 @@ from allocations import services
 def send_draft_reminders() -> int:
     """Beat, hourly: remind owners of drafts 7 days and 1 day before the cut-off (each reminder once)."""
     return services.draft_reminders_send()
-from allocations import capacity_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)
-from allocations import usage_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)
-from allocations import dashboard_tasks  # noqa: E402,F401  (Celery autodiscovers tasks.py only)
+
+
+# Celery autodiscovers only tasks.py: the other task modules are imported here.
+from allocations import capacity_tasks, dashboard_tasks, usage_tasks  # noqa: E402, F401

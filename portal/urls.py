@@ -10,8 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from allocations import api as allocations_api
-from allocations import usage_api
-from allocations import capacity_api, dashboard_api
+from allocations import capacity_api, dashboard_api, usage_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api
