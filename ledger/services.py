@@ -104,6 +104,12 @@ def transfers_create(*, transfers: Iterable[TransferSpec | Mapping], by: User | 
     raise AssertionError("unreachable")
 
 
+def _array(values) -> str:
+    """A PostgreSQL array literal of UUIDs or integers. psycopg's per-element array adaptation costs about 3 ms per
+    1,000 values; a text literal cast on the server (``%s::uuid[]``, ``%s::bigint[]``) costs a tenth of that."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
     ids = [spec.id for spec in specs]
     pending_ids = list({spec.pending_id for spec in specs if spec.pending_id is not None})
@@ -115,8 +121,8 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
         referenced: dict[uuid.UUID, StoredTransfer] = {}
         if pending_ids:
             cursor.execute(
-                f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s)",  # noqa: S608
-                [pending_ids],
+                f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s::uuid[])",  # noqa: S608
+                [_array(pending_ids)],
             )
             referenced = {row[0]: _stored(row) for row in cursor.fetchall()}
         account_ids = {spec.debit_account_id for spec in specs} | {spec.credit_account_id for spec in specs}
@@ -126,7 +132,7 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
         accounts = {
             row[0]: AccountState(*row)
             for row in Account.objects.select_for_update()
-            .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(account_ids)]))
+            .filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [_array(account_ids)]))
             .order_by("pk")
             .values_list(
                 "id",
@@ -140,13 +146,12 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
             )
         }
         # After the locks: committed retries and resolutions of our pending transfers are visible now.
-        query = f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s)"  # noqa: S608
-        params: list = [ids]
+        query = f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s::uuid[])"  # noqa: S608
+        params: list = [_array(ids)]
         if pending_ids:
-            query += (
-                f" UNION ALL SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE pending_id = ANY(%s)"  # noqa: S608
-            )
-            params.append(pending_ids)
+            resolutions = "WHERE pending_id = ANY(%s::uuid[])"
+            query += f" UNION ALL SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer {resolutions}"  # noqa: S608
+            params.append(_array(pending_ids))
         cursor.execute(query, params)
         existing = dict(referenced)
         pending_states: dict[uuid.UUID, PendingState] = {}
@@ -200,7 +205,7 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
                 "credits_posted = a.credits_posted + d.cpo "
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
                 "AS d(id, dp, dpo, cp, cpo) WHERE a.id = d.id",
-                [account_ids_changed, *(list(c) for c in columns)],
+                [_array(account_ids_changed), *(_array(c) for c in columns)],
             )
         # Close the write path again: the caller's transaction may go on (an outer atomic block).
         cursor.execute("SELECT set_config('ledger.write_path', '', true)")
