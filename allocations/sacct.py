@@ -422,3 +422,167 @@ def parse(fmt: str, lines: Iterable[str]) -> Iterator[Item]:
 def sniff_format(first_line: str) -> str:
     """Guess the format of a file from its first line: pipes mean sacct, commas CSV."""
     return "sacct" if "|" in first_line else "csv"
+
+
+# --- COPY text for the import -------------------------------------------------------------------------------------
+#
+# The import stages accepted records with ``COPY ... FROM STDIN`` in PostgreSQL's text format. For sacct files the
+# common line (a plain numeric job id, ``YYYY-MM-DDTHH:MM:SS`` times, ``HH:MM:SS``-like elapsed time) is turned into
+# its COPY line directly, with caches for the few distinct accounts, users, partitions, states, elapsed times and
+# TRES strings of a file; any other line goes through :func:`_sacct_record` above, so both give the same result.
+# The columns are those of the staging table: line, cluster, job_id, account, user, partition, state, start, end,
+# elapsed, gpus.
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_CACHE_LIMIT = 100_000
+_ELAPSED_CACHE: dict[str, int] = {}
+
+
+def copy_text(value: str) -> str:
+    """``value`` escaped for a field of PostgreSQL's COPY text format."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def copy_line(record: JobRecord) -> str:
+    """The COPY text line (with its newline) of an accepted record."""
+    return (
+        f"{record.line}\t{copy_text(record.cluster)}\t{copy_text(record.job_id)}\t{copy_text(record.account)}\t"
+        f"{copy_text(record.user)}\t{copy_text(record.partition)}\t{copy_text(record.state)}\t"
+        f"{record.start}\t{record.end}\t{record.elapsed}\t{record.gpus}\n"
+    )
+
+
+def _cached_text(cache: dict[str, str | None], raw: str, field: str, lower: bool) -> str | None:
+    """The COPY field of a required text column, or ``None`` when the value is invalid."""
+    try:
+        value = _text(raw, field)
+    except ParseError:
+        value = None
+    else:
+        value = copy_text(value.lower() if lower else value)
+    if len(cache) < _CACHE_LIMIT:
+        cache[raw] = value
+    return value
+
+
+def _cached_optional(cache: dict[str, str], raw: str) -> str:
+    value = copy_text(raw.strip()[:MAX_TEXT])
+    if len(cache) < _CACHE_LIMIT:
+        cache[raw] = value
+    return value
+
+
+def _canonical_time(text: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SS`` that Python reads as a date and time (PostgreSQL reads it the same way)."""
+    if len(text) != 19 or text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
+        return False
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def sacct_copy_lines(lines: Iterable[str]) -> Iterator[str | Rejected | Skipped]:
+    """:func:`parse_sacct`, with each accepted record given as its COPY text line instead of a JobRecord."""
+    positions = tuple(range(len(SACCT_FIELDS)))
+    width = len(SACCT_FIELDS)
+    first = True
+    accounts: dict[str, str | None] = {}
+    users: dict[str, str | None] = {}
+    partitions: dict[str, str] = {}
+    states: dict[str, str] = {}
+    tres_cache, elapsed_cache = _TRES_CACHE, _ELAPSED_CACHE
+
+    def unpack(positions: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(p for i, p in enumerate(positions) if i != 1)
+
+    job_i, user_i, account_i, partition_i, start_i, end_i, elapsed_i, tres_i, state_i = unpack(positions)
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r\n")
+        fields = line.split("|")
+        if first:
+            if not line.strip():
+                yield Skipped(number, SkipReason.BLANK)
+                continue
+            first = False
+            if fields[0].strip() == "JobID":
+                header_positions = _sacct_positions(fields)
+                if header_positions is None:
+                    missing = [name for name in REQUIRED_SACCT if name not in {f.strip() for f in fields}]
+                    yield Rejected(number, Reason.MALFORMED, "the header lacks " + ", ".join(missing))
+                    return
+                positions, width = header_positions, len(fields)
+                job_i, user_i, account_i, partition_i, start_i, end_i, elapsed_i, tres_i, state_i = unpack(positions)
+                yield Skipped(number, SkipReason.HEADER)
+                continue
+        if len(fields) == width:
+            # the fast path: every check of _sacct_record, on the common shapes only
+            job_text = fields[job_i]
+            start_text = fields[start_i]
+            end_text = fields[end_i]
+            if (
+                job_text.isdecimal()
+                and job_text.isascii()
+                and _canonical_time(start_text)
+                and _canonical_time(end_text)
+                and end_text >= start_text
+            ):
+                raw_text = fields[account_i]
+                account = accounts[raw_text] if raw_text in accounts else _cached_text(accounts, raw_text, "", True)
+                raw_text = fields[user_i]
+                user = users[raw_text] if raw_text in users else _cached_text(users, raw_text, "", False)
+                raw_text = fields[elapsed_i]
+                elapsed = elapsed_cache.get(raw_text)
+                if elapsed is None:
+                    try:
+                        elapsed = parse_elapsed(raw_text)
+                    except ValueError:  # ParseError, or a digit int() does not read: _sacct_record decides
+                        pass
+                    else:
+                        if len(elapsed_cache) < _CACHE_LIMIT:
+                            elapsed_cache[raw_text] = elapsed
+                raw_text = fields[tres_i]
+                gpus = tres_cache.get(raw_text)
+                if gpus is None:
+                    try:
+                        gpus = parse_tres(raw_text)
+                    except ValueError:
+                        gpus = None
+                if account is not None and user is not None and elapsed is not None and gpus is not None:
+                    if partition_i >= 0:
+                        raw_text = fields[partition_i]
+                        partition = partitions.get(raw_text)
+                        if partition is None:
+                            partition = _cached_optional(partitions, raw_text)
+                    else:
+                        partition = ""
+                    if state_i >= 0:
+                        raw_text = fields[state_i]
+                        state = states.get(raw_text)
+                        if state is None:
+                            state = _cached_optional(states, raw_text)
+                    else:
+                        state = ""
+                    yield (
+                        f"{number}\t\t{job_text}\t{account}\t{user}\t{partition}\t{state}\t"
+                        f"{start_text}\t{end_text}\t{elapsed}\t{gpus}\n"
+                    )
+                    continue
+            if not line.strip():
+                yield Skipped(number, SkipReason.BLANK)
+                continue
+            item = _sacct_record(number, fields, positions)
+        elif not line.strip():
+            yield Skipped(number, SkipReason.BLANK)
+            continue
+        else:
+            item = Rejected(number, Reason.MALFORMED, f"{len(fields)} fields instead of {width}")
+        yield copy_line(item) if type(item) is JobRecord else item
+
+
+def copy_lines(fmt: str, lines: Iterable[str]) -> Iterator[str | Rejected | Skipped]:
+    """:func:`parse` for the import: accepted records come as COPY text lines."""
+    if fmt == "sacct":
+        return sacct_copy_lines(lines)
+    return (copy_line(item) if type(item) is JobRecord else item for item in parse(fmt, lines))

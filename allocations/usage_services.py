@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from accounts.models import User
 from allocations import sacct
@@ -64,6 +65,7 @@ NAMESPACE = uuid.UUID("0b7f9a52-3f0e-4c1d-8a55-2f4d7c9e1b63")
 # First key of the two-key advisory lock on a cluster's merge ("GAPU"); the second key is the cluster id.
 CLUSTER_LOCK_CLASS = 0x47415055
 PROGRESS_EVERY = 50_000
+COPY_LINES = 2_000  # COPY text lines sent to the server at once
 MAX_PUSH_RECORDS = 10_000
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 # Grants whose records are charged: still running, or closed (late records of a closed grant are overuse).
@@ -195,7 +197,7 @@ def usage_import_process(*, import_id: int) -> str:
         return UsageImport.objects.values_list("status", flat=True).get(pk=import_id)
     try:
         lines = _file_lines(usage_import.file.open("rb"))  # opened here: a missing file fails before any SQL
-        report = _ingest(usage_import, sacct.parse(usage_import.format, lines), progress=True)
+        report = _ingest(usage_import, sacct.copy_lines(usage_import.format, lines), progress=True)
     except Exception as exc:  # record the failure on the import instead of leaving it running
         logger.exception("usage import %s failed", import_id)
         _transition(import_id, "fail", note=str(exc)[:255], error=str(exc)[:2000], finished_at=timezone.now())
@@ -268,48 +270,47 @@ class Report:
 STAGE_COLUMNS = 'line, cluster, job_id, account, "user", partition, state, start_at, end_at, elapsed, gpus'
 
 
-def _stage(cursor, items: Iterator[sacct.Item], report: Report, *, progress_of: int | None) -> int:
-    """COPY the parsed records into ``usage_stage`` in chunks, publishing progress on the import between chunks
-    (committed at once when the caller runs outside a transaction, as the Celery task does); count and collect
-    the rest. Returns the number of rows staged."""
+def _stage(cursor, items: Iterator, report: Report, *, progress_of: int | None) -> int:
+    """COPY the parsed records (``JobRecord`` or their COPY text lines) into ``usage_stage`` in chunks, publishing
+    progress on the import between chunks (committed at once when the caller runs outside a transaction, as the
+    Celery task does); count and collect the rest. Returns the number of rows staged."""
     cursor.execute("DROP TABLE IF EXISTS usage_stage")
     cursor.execute(
         'CREATE TEMP TABLE usage_stage (line integer, cluster text, job_id text, account text, "user" text, '
         "partition text, state text, start_at timestamptz, end_at timestamptz, elapsed bigint, gpus integer)"
     )
     staged = 0
-    record_type, rejected_type = sacct.JobRecord, sacct.Rejected
+    text_type, record_type, rejected_type = str, sacct.JobRecord, sacct.Rejected
+    copy_line = sacct.copy_line
     rejects = report.rejects
     iterator = iter(items)
     while True:
-        seen = 0
-        with cursor.copy(f"COPY usage_stage ({STAGE_COLUMNS}) FROM STDIN") as copy:
-            write = copy.write_row
+        seen = skipped = rejected = 0
+        chunk: list[str] = []
+        # A writer thread sends the data while this one parses the next lines.
+        writer = QueuedLibpqWriter(cursor)
+        with cursor.copy(f"COPY usage_stage ({STAGE_COLUMNS}) FROM STDIN", writer=writer) as copy:
             for item in iterator:
                 seen += 1
-                if type(item) is record_type:
-                    write(
-                        (
-                            item.line,
-                            item.cluster,
-                            item.job_id,
-                            item.account,
-                            item.user,
-                            item.partition,
-                            item.state,
-                            item.start,
-                            item.end,
-                            item.elapsed,
-                            item.gpus,
-                        )
-                    )
-                    staged += 1
-                elif type(item) is rejected_type:
+                kind = type(item)
+                if kind is text_type:
+                    chunk.append(item)
+                    if len(chunk) >= COPY_LINES:
+                        copy.write("".join(chunk))
+                        chunk.clear()
+                elif kind is record_type:
+                    chunk.append(copy_line(item))
+                elif kind is rejected_type:
                     rejects.append([item.line, item.reason, item.detail])
+                    rejected += 1
                 else:
-                    report.skipped += 1
+                    skipped += 1
                 if seen >= PROGRESS_EVERY:
                     break
+            if chunk:
+                copy.write("".join(chunk))
+        staged += seen - skipped - rejected
+        report.skipped += skipped
         report.read += seen
         if progress_of is not None:
             UsageImport.objects.filter(pk=progress_of).update(
@@ -339,7 +340,7 @@ def _ingest(usage_import: UsageImport, items: Iterator[sacct.Item], *, progress:
         try:
             if staged:
                 with transaction.atomic():
-                    touched = _merge(cursor, usage_import, cluster, consumed, report)
+                    touched = _merge(cursor, usage_import, cluster, consumed, report, staged)
                     post_usage(grant_ids=touched)
                     alerts_check(grant_ids=touched, usage_import=usage_import)
         finally:
@@ -361,65 +362,97 @@ def consumed_account(*, gigafactory_id: int) -> Account:
     return account
 
 
-def _merge(cursor, usage_import: UsageImport, cluster: Cluster, consumed: Account, report: Report) -> list[int]:
+def _merge(
+    cursor, usage_import: UsageImport, cluster: Cluster, consumed: Account, report: Report, staged: int
+) -> list[int]:
     """One set-based merge of ``usage_stage`` into the usage table and the daily summary. Returns the grants whose
     usage changed."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLUSTER_LOCK_CLASS, cluster.pk])
+    # A re-runnable import: losing its commit in a server crash loses nothing that a re-run does not redo.
+    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    # Sorts and hashes of a million staged rows fit in memory; compiling them to machine code does not pay.
+    cursor.execute("SET LOCAL work_mem TO '256MB'")
+    cursor.execute("SET LOCAL jit TO OFF")
     # ON COMMIT DROP tables outlive a savepoint: drop leftovers of an earlier merge in the same outer transaction.
-    cursor.execute("DROP TABLE IF EXISTS usage_batch, usage_changes, usage_daily_delta")
+    cursor.execute("DROP TABLE IF EXISTS usage_changes, usage_daily_delta")
+    cursor.execute("ANALYZE usage_stage")
+    chargeable = [str(s) for s in CHARGEABLE]
+    # Grants of the Gigafactory whose windows overlap for one Slurm account: a record could match two of them.
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM allocations_grant a JOIN allocations_grant b "
+        "ON a.slurm_account = b.slurm_account AND a.id < b.id AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on "
+        "WHERE a.gigafactory_id = %s AND b.gigafactory_id = %s AND a.status = ANY(%s) AND b.status = ANY(%s))",
+        [cluster.gigafactory_id, cluster.gigafactory_id, chargeable, chargeable],
+    )
+    overlapping = cursor.fetchone()[0]
+    # Most files name each job once: then the last-line-wins sort is not needed.
+    cursor.execute("SELECT count(DISTINCT job_id) FROM usage_stage")
+    jobs = cursor.fetchone()[0]
+    report.skipped += staged - jobs  # earlier lines of a job sent twice in one file
+    if jobs == staged:
+        rows = f"SELECT {STAGE_COLUMNS}, (end_at AT TIME ZONE %s)::date AS day FROM usage_stage"  # noqa: S608
+    else:
+        rows = (
+            f"SELECT DISTINCT ON (job_id) {STAGE_COLUMNS}, (end_at AT TIME ZONE %s)::date AS day "  # noqa: S608
+            "FROM usage_stage ORDER BY job_id, line DESC"
+        )
+    # The grant of a record: its Slurm account's grant of the Gigafactory whose period holds the day (none for
+    # records of another cluster). Without overlapping grants that is a join with the Gigafactory's grants; with
+    # them, one of the matching grants.
+    matches = (
+        "g.slurm_account = s.account AND s.day >= g.starts_on AND s.day < g.ends_on "
+        "AND (s.cluster = '' OR lower(s.cluster) = %s)"
+    )
+    grants = "SELECT g.id, g.slurm_account, g.starts_on, g.ends_on FROM allocations_grant g "
+    grants += "WHERE g.gigafactory_id = %s AND g.status = ANY(%s)"
+    if overlapping:
+        grant_join = f"LEFT JOIN LATERAL ({grants} AND {matches} ORDER BY g.id LIMIT 1) AS g ON true"
+    else:
+        grant_join = f"LEFT JOIN ({grants}) AS g ON {matches}"
     # The last line of a job wins when a file holds it twice; the day is the day it ended, in the portal's zone.
+    # Kept: the records without a grant (rejected below), the new ones and those that differ from the stored
+    # record. Only imports of this cluster write its records, and they hold its advisory lock: what is read here
+    # stays true until the commit.
     cursor.execute(
-        "CREATE TEMP TABLE usage_batch ON COMMIT DROP AS "  # noqa: S608 (STAGE_COLUMNS is a constant)
-        f"SELECT DISTINCT ON (job_id) {STAGE_COLUMNS}, (end_at AT TIME ZONE %s)::date AS day, "
-        "NULL::bigint AS grant_id FROM usage_stage ORDER BY job_id, line DESC",
-        [settings.TIME_ZONE],
+        "CREATE TEMP TABLE usage_changes ON COMMIT DROP AS "  # noqa: S608 (constant fragments)
+        "SELECT s.*, g.id AS grant_id, s.gpus::bigint * s.elapsed AS gpu_seconds, r.id AS old_id, "
+        "r.revision AS old_revision, r.grant_id AS old_grant, r.account AS old_account, r.user AS old_user, "
+        "r.start AS old_start, r.end AS old_end, r.day AS old_day, r.elapsed_seconds AS old_elapsed, "
+        f"r.gpus AS old_gpus, r.gpu_seconds AS old_seconds FROM ({rows}) AS s {grant_join} "
+        "LEFT JOIN allocations_usagerecord r ON r.cluster_id = %s AND r.job_id = s.job_id "
+        "WHERE g.id IS NULL OR r.id IS NULL OR (r.grant_id, r.account, r.user, r.partition, r.state, r.start, "
+        'r.end, r.elapsed_seconds, r.gpus) IS DISTINCT FROM (g.id, s.account, s."user", s.partition, s.state, '
+        "s.start_at, s.end_at, s.elapsed, s.gpus)",
+        [settings.TIME_ZONE, cluster.gigafactory_id, chargeable, cluster.name, cluster.pk],
     )
-    batch_rows = cursor.rowcount
-    cursor.execute("SELECT count(*) FROM usage_stage")
-    report.skipped += cursor.fetchone()[0] - batch_rows  # earlier lines of a job sent twice in one file
-    cursor.execute("SELECT line, cluster FROM usage_batch WHERE cluster <> '' AND lower(cluster) <> %s", [cluster.name])
-    for line, other in cursor.fetchall():
-        report.rejects.append(
-            [line, sacct.Reason.WRONG_CLUSTER, f"the row is for cluster {other[:64]!r}, not {cluster.name!r}"]
-        )
-    cursor.execute("DELETE FROM usage_batch WHERE cluster <> '' AND lower(cluster) <> %s", [cluster.name])
+    kept = cursor.rowcount
     cursor.execute(
-        "UPDATE usage_batch b SET grant_id = g.id FROM allocations_grant g "
-        "WHERE g.slurm_account = b.account AND g.gigafactory_id = %s AND g.status = ANY(%s) "
-        "AND b.day >= g.starts_on AND b.day < g.ends_on",
-        [cluster.gigafactory_id, [str(s) for s in CHARGEABLE]],
+        "SELECT line, cluster, account, day, cluster <> '' AND lower(cluster) <> %s FROM usage_changes "
+        "WHERE grant_id IS NULL",
+        [cluster.name],
     )
-    cursor.execute("SELECT line, account, day FROM usage_batch WHERE grant_id IS NULL")
-    for line, account, day in cursor.fetchall():
-        report.rejects.append(
-            [line, sacct.Reason.UNKNOWN_ACCOUNT, f"no grant for Slurm account {account[:64]!r} on {day.isoformat()}"]
-        )
-    cursor.execute("DELETE FROM usage_batch WHERE grant_id IS NULL")
-    cursor.execute("SELECT count(*) FROM usage_batch")
-    report.accepted = cursor.fetchone()[0]
-    # Lock the ledger accounts of every grant involved (new and previous owners of the jobs) and the consumed
-    # account, in id order: imports touching the same grants serialise here, and never deadlock.
+    unresolved = cursor.fetchall()
+    for line, other, account, day, wrong_cluster in unresolved:
+        if wrong_cluster:
+            reason, detail = sacct.Reason.WRONG_CLUSTER, f"the row is for cluster {other[:64]!r}, not {cluster.name!r}"
+        else:
+            reason, detail = sacct.Reason.UNKNOWN_ACCOUNT, f"no grant for Slurm account {account[:64]!r} on {day}"
+        report.rejects.append([line, reason, detail])
+    if unresolved:
+        cursor.execute("DELETE FROM usage_changes WHERE grant_id IS NULL")
+    report.accepted = jobs - len(unresolved)
+    changed = kept - len(unresolved)
+    # Lock the ledger accounts of every grant involved (the grants of the file's Slurm accounts, which hold the
+    # records' new grants and an unchanged record's grant, and the previous grants of the changed records) and the
+    # consumed account, in id order: imports touching the same grants serialise here, and never deadlock.
     cursor.execute(
         "SELECT id FROM ledger_account WHERE id = ANY(ARRAY("
-        " SELECT g.account_id FROM allocations_grant g WHERE g.id IN (SELECT grant_id FROM usage_batch)"
-        " UNION SELECT g.account_id FROM allocations_usagerecord r JOIN usage_batch b ON r.job_id = b.job_id"
-        " JOIN allocations_grant g ON g.id = r.grant_id WHERE r.cluster_id = %s"
+        " SELECT g.account_id FROM allocations_grant g WHERE (g.gigafactory_id = %s AND g.status = ANY(%s)"
+        "  AND g.slurm_account IN (SELECT DISTINCT account FROM usage_stage))"
+        "  OR g.id IN (SELECT old_grant FROM usage_changes)"
         ") || %s::bigint) ORDER BY id FOR UPDATE",
-        [cluster.pk, consumed.pk],
+        [cluster.gigafactory_id, chargeable, consumed.pk],
     )
-    cursor.execute(
-        "CREATE TEMP TABLE usage_changes ON COMMIT DROP AS "
-        "SELECT b.*, b.gpus::bigint * b.elapsed AS gpu_seconds, r.id AS old_id, r.revision AS old_revision, "
-        "r.grant_id AS old_grant, r.account AS old_account, r.user AS old_user, r.start AS old_start, "
-        "r.end AS old_end, r.day AS old_day, r.elapsed_seconds AS old_elapsed, r.gpus AS old_gpus, "
-        "r.gpu_seconds AS old_seconds "
-        "FROM usage_batch b LEFT JOIN allocations_usagerecord r ON r.cluster_id = %s AND r.job_id = b.job_id "
-        "WHERE r.id IS NULL OR (r.grant_id, r.account, r.user, r.partition, r.state, r.start, r.end, "
-        "r.elapsed_seconds, r.gpus) IS DISTINCT FROM "
-        '(b.grant_id, b.account, b."user", b.partition, b.state, b.start_at, b.end_at, b.elapsed, b.gpus)',
-        [cluster.pk],
-    )
-    changed = cursor.rowcount
     cursor.execute("SELECT count(*) FILTER (WHERE old_id IS NULL), count(old_id) FROM usage_changes")
     report.new, report.replaced = cursor.fetchone()
     report.unchanged = report.accepted - changed
@@ -435,19 +468,34 @@ def _merge(cursor, usage_import: UsageImport, cluster: Cluster, consumed: Accoun
             "FROM usage_changes WHERE old_id IS NOT NULL",
             [usage_import.pk, now],
         )
-    cursor.execute(
-        'INSERT INTO allocations_usagerecord (cluster_id, job_id, grant_id, account, "user", partition, state, '
-        'start, "end", day, elapsed_seconds, gpus, gpu_seconds, revision, usage_import_id, updated_at) '
-        'SELECT %s, job_id, grant_id, account, "user", partition, state, start_at, end_at, day, elapsed, gpus, '
-        "gpu_seconds, 1, %s, %s FROM usage_changes "
-        "ON CONFLICT (cluster_id, job_id) DO UPDATE SET grant_id = EXCLUDED.grant_id, account = EXCLUDED.account, "
-        '"user" = EXCLUDED."user", partition = EXCLUDED.partition, state = EXCLUDED.state, '
-        'start = EXCLUDED.start, "end" = EXCLUDED."end", day = EXCLUDED.day, '
-        "elapsed_seconds = EXCLUDED.elapsed_seconds, gpus = EXCLUDED.gpus, gpu_seconds = EXCLUDED.gpu_seconds, "
-        "revision = allocations_usagerecord.revision + 1, usage_import_id = EXCLUDED.usage_import_id, "
-        "updated_at = EXCLUDED.updated_at",
-        [cluster.pk, usage_import.pk, now],
-    )
+        cursor.execute(
+            "UPDATE allocations_usagerecord r SET grant_id = c.grant_id, account = c.account, "
+            '"user" = c."user", partition = c.partition, state = c.state, start = c.start_at, "end" = c.end_at, '
+            "day = c.day, elapsed_seconds = c.elapsed, gpus = c.gpus, gpu_seconds = c.gpu_seconds, "
+            "revision = r.revision + 1, usage_import_id = %s, updated_at = %s "
+            "FROM usage_changes c WHERE c.old_id IS NOT NULL AND r.id = c.old_id",
+            [usage_import.pk, now],
+        )
+    if report.new:
+        # No record of these jobs existed when the changes were read, and none can appear before the commit.
+        # The foreign keys of the new records are checked as they are inserted rather than queued to the commit:
+        # the same checks, cheaper without the queue of a million deferred events.
+        cursor.execute(
+            "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
+            "WHERE conrelid = 'allocations_usagerecord'::regclass AND contype = 'f' AND condeferred"
+        )
+        deferred = cursor.fetchone()[0]
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
+        cursor.execute(
+            'INSERT INTO allocations_usagerecord (cluster_id, job_id, grant_id, account, "user", partition, state, '
+            'start, "end", day, elapsed_seconds, gpus, gpu_seconds, revision, usage_import_id, updated_at) '
+            'SELECT %s, job_id, grant_id, account, "user", partition, state, start_at, end_at, day, elapsed, gpus, '
+            "gpu_seconds, 1, %s, %s FROM usage_changes WHERE old_id IS NULL",
+            [cluster.pk, usage_import.pk, now],
+        )
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {deferred} DEFERRED")
     # The daily summary moves by the differences: + the new values, - the replaced ones.
     cursor.execute(
         "CREATE TEMP TABLE usage_daily_delta ON COMMIT DROP AS "
