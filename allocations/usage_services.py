@@ -2,11 +2,12 @@
 
 Import pipeline (one import at a time per cluster; many clusters in parallel):
 
-1. stream-parse the file (``allocations.sacct``) and ``COPY`` the parsed rows into a temporary staging table
-   (psycopg 3 ``cursor.copy()``), publishing progress as it goes;
-2. in one transaction: take the cluster's advisory lock, resolve Slurm accounts to grants, lock the ledger accounts
-   of every grant involved (in id order), then one set-based merge: the history of replaced records, an
-   ``INSERT ... ON CONFLICT`` into the usage table, and the daily summary adjusted by the differences;
+1. stream-parse the file (``allocations.sacct``, accepted records as COPY text lines) and ``COPY`` them into a
+   temporary staging table (psycopg 3 ``cursor.copy()``), publishing progress as it goes;
+2. in one transaction: take the cluster's advisory lock; in one statement resolve Slurm accounts to grants and
+   keep the records that are new or differ from the stored ones; lock the ledger accounts of every grant involved
+   (in id order); then the history of replaced records, an ``UPDATE`` of the replaced records and an ``INSERT`` of
+   the new ones into the usage table, and the daily summary adjusted by the differences;
 3. post each changed day to the GPU-second ledger (grant account -> the Gigafactory's "consumed" account) with
    transfer ids derived from the day and the amounts, so a re-run moves nothing twice; a grant's account is never
    overdrawn (use beyond 100 % stays in the summary, unposted, and is flagged);
