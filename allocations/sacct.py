@@ -147,7 +147,7 @@ def parse_tres(text: str) -> int:
                 raise ParseError(Reason.MALFORMED_TRES, f"TRES entry {item[:MAX_TEXT]!r} is not name=value")
             if key == "gres/gpu" or key.startswith("gres/gpu:"):
                 value = value.strip()
-                if not value.isdigit():
+                if not value.isdecimal():
                     raise ParseError(Reason.MALFORMED_TRES, f"GPU count {value[:MAX_TEXT]!r} is not a whole number")
                 count = int(value)
                 if key == "gres/gpu":
@@ -170,13 +170,13 @@ def parse_elapsed(text: str) -> int:
     days = 0
     if "-" in value:
         day_text, _sep, value = value.partition("-")
-        if not day_text.isdigit():
+        if not day_text.isdecimal():
             raise ParseError(Reason.BAD_ELAPSED, f"elapsed time {text[:MAX_TEXT]!r} is not [D-]HH:MM:SS")
         days = int(day_text)
     parts = value.split(":")
     if parts and "." in parts[-1]:
         parts[-1] = parts[-1].split(".", 1)[0]
-    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+    if not 2 <= len(parts) <= 3 or not all(p.isdecimal() for p in parts):
         raise ParseError(Reason.BAD_ELAPSED, f"elapsed time {text[:MAX_TEXT]!r} is not [D-]HH:MM:SS")
     numbers = [int(p) for p in parts]
     if len(numbers) == 2:
@@ -292,7 +292,7 @@ def _sacct_record(number: int, fields: list[str], positions: tuple[int, ...]) ->
 
 def parse_gpus(value: object) -> int:
     text = str(value).strip()
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ParseError(Reason.BAD_GPUS, f"GPU count {text[:MAX_TEXT]!r} is not a whole number of 0 or more")
     gpus = int(text)
     if gpus > MAX_GPUS:

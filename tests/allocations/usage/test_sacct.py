@@ -43,7 +43,8 @@ def test_tres_gpu_count(tres, gpus):
 
 
 @pytest.mark.parametrize(
-    "tres", ["cpu=8,gres/gpu=four", "cpu=8,gres/gpu=-1", "cpu=8,garbage,node=1", "gres/gpu:h100=x"]
+    "tres",
+    ["cpu=8,gres/gpu=four", "cpu=8,gres/gpu=-1", "cpu=8,garbage,node=1", "gres/gpu:h100=x", "gres/gpu=\u00b2"],
 )
 def test_malformed_tres_is_rejected(tres):
     with pytest.raises(sacct.ParseError) as error:
@@ -77,6 +78,7 @@ def test_elapsed(text, seconds):
         ("1-25:00:00", Reason.BAD_ELAPSED),
         ("00:61:00", Reason.BAD_ELAPSED),
         ("INVALID", Reason.BAD_ELAPSED),
+        ("00:0\u00b2:00", Reason.BAD_ELAPSED),  # a superscript digit is not a number of minutes
         ("12", Reason.BAD_ELAPSED),
         ("x-01:00:00", Reason.BAD_ELAPSED),
     ],
