@@ -455,10 +455,14 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
     the ledger's no-overdraft flag on the pool account is the last guard."""
     _require_admin(by)
     now = now or timezone.now()
+    pool_id = AllocationRun.objects.filter(pk=run_id).values_list("pool_id", flat=True).first()
+    if pool_id is None:
+        raise AllocationRun.DoesNotExist
     with transaction.atomic():
+        # The pool lock first, then the run's row: the same order as run_execute, so the two never deadlock.
+        lock_pool(pool_id)
         run = AllocationRun.objects.select_for_update(of=("self",)).select_related("pool__period").get(pk=run_id)
         _decided(run, by)
-        lock_pool(run.pool_id)
         pool = run.pool
         period = pool.period
         _snapshot, digest = selectors.inputs_snapshot(pool=pool)
