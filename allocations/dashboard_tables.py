@@ -92,10 +92,8 @@ def _decimal(value: int, divisor: int, places: int = 1) -> str:
     return f"{sign}{whole}.{scaled:0{places}d}"
 
 
-def csv_value(column: Column, value) -> str:
-    """A cell as written to CSV: whole GPU-hours, percentages and days with one decimal, euros with cents."""
-    if value is None:
-        return ""
+def _plain_number(column: Column, value, *, cents_divisor: int) -> str | None:
+    """A numeric cell without grouping or unit, as CSV and charts read it; None for kinds that are not numeric."""
     if column.kind == "hours":
         return str(value // SECONDS_PER_HOUR)
     if column.kind == "permille":
@@ -103,9 +101,19 @@ def csv_value(column: Column, value) -> str:
     if column.kind == "bp":
         return _decimal(value, 100, 2)
     if column.kind == "cents":
-        return _decimal(value, 100, 2)
+        return _decimal(value, cents_divisor, 2)
     if column.kind == "duration":
         return _decimal(value, SECONDS_PER_DAY)
+    return None
+
+
+def csv_value(column: Column, value) -> str:
+    """A cell as written to CSV: whole GPU-hours, percentages and days with one decimal, euros with cents."""
+    if value is None:
+        return ""
+    number = _plain_number(column, value, cents_divisor=100)
+    if number is not None:
+        return number
     if column.kind == "datetime" and isinstance(value, datetime.datetime):
         return value.isoformat(timespec="minutes")
     return str(value)
@@ -136,17 +144,8 @@ def chart_value(column: Column, value) -> str:
     """A cell in the chart's unit: GPU-hours, percent, EUR million, days or the count itself."""
     if value is None:
         return "0"
-    if column.kind == "hours":
-        return str(value // SECONDS_PER_HOUR)
-    if column.kind == "permille":
-        return _decimal(value, 10)
-    if column.kind == "bp":
-        return _decimal(value, 100, 2)
-    if column.kind == "cents":
-        return _decimal(value, 100_000_000, 2)
-    if column.kind == "duration":
-        return _decimal(value, SECONDS_PER_DAY)
-    return str(value)
+    number = _plain_number(column, value, cents_divisor=100_000_000)
+    return str(value) if number is None else number
 
 
 # --- 1. overview -----------------------------------------------------------------------------------------------
