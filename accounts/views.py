@@ -22,17 +22,7 @@ from accounts.forms import (
 from accounts.models import Invitation, Membership, Organisation
 from accounts.roles import PlatformRole, is_platform_staff, user_roles
 from accounts.staff import staff_tools_for
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError as form errors: known fields on the field, the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(None if field == "__all__" or field not in form.fields else field, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+from portal.forms import apply_service_errors
 
 
 def _member_organisation(request, pk: int) -> Organisation:
@@ -84,7 +74,7 @@ def token_create(request):
         try:
             _token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     response = render(
         request,
         "accounts/profile.html",
@@ -122,7 +112,7 @@ def organisation_create(request):
         try:
             organisation = services.organisation_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("%(org)s was registered. You are its owner.") % {"org": organisation})
             return redirect("organisation_detail", pk=organisation.pk)
@@ -152,7 +142,7 @@ def organisation_edit(request, pk: int):
         try:
             services.organisation_update(organisation=organisation, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The organisation was saved."))
             return redirect("organisation_detail", pk=organisation.pk)
@@ -194,7 +184,7 @@ def invitation_create(request, pk: int):
         try:
             invitation = services.invitation_create(organisation=organisation, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from allocations.capacity_forms import PeriodForm, RespondForm, RunForm, SplitFo
 from allocations.capacity_models import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.selectors import roles_of
 from allocations.workflow import Role
+from portal.forms import apply_service_errors
 
 
 def _require_admin(request) -> None:
@@ -28,16 +29,6 @@ def _require_admin(request) -> None:
         raise PermissionDenied(_("Only allocation admins can open this page."))
     if not access:
         raise Http404
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _get(queryset_or_callable, **kwargs):
@@ -82,7 +73,7 @@ def period_create(request):
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -113,7 +104,7 @@ def period_detail(request, pk: int):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _apply_errors(split_form, exc)
+                apply_service_errors(split_form, exc)
             else:
                 messages.success(request, _("The capacity is split into pools."))
                 return redirect("capacity_period_detail", pk=period.pk)
@@ -140,7 +131,7 @@ def run_create(request, pool_pk: int):
         try:
             run = services.run_create(pool=pool, policy=form.cleaned_data["policy"], by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("capacity_run_detail", pk=run.pk)
     messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

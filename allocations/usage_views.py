@@ -20,6 +20,7 @@ from allocations.capacity_selectors import admin_access
 from allocations.sacct import Reason
 from allocations.usage_forms import ClusterForm, ClusterTokenForm, UsageUploadForm
 from allocations.usage_models import UsageImport
+from portal.forms import apply_service_errors
 
 REJECTS_ON_PAGE = 200
 REASON_LABELS = {
@@ -47,16 +48,6 @@ def _require_admin(request) -> None:
     raise Http404
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _get_import(pk: int) -> UsageImport:
     try:
         return selectors.import_detail(pk=pk)
@@ -79,7 +70,7 @@ def usage_imports(request):
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The file is queued for import."))
             return redirect("usage_import_detail", pk=usage_import.pk)
@@ -157,7 +148,7 @@ def usage_clusters(request):
                 )
                 token_form = ClusterTokenForm(prefix="token")
         except ValidationError as exc:
-            _apply_errors(cluster_form if cluster_form.is_bound else token_form, exc)
+            apply_service_errors(cluster_form if cluster_form.is_bound else token_form, exc)
     invalid = bool(cluster_form.errors or token_form.errors)
     context = {
         "clusters": selectors.clusters_list(),

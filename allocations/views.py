@@ -26,18 +26,9 @@ from allocations.forms import (
 )
 from allocations.models import Application, Attachment, Call, Section
 from allocations.workflow import Action, actions_for
+from portal.forms import apply_service_errors
 
 FORM_STEPS = list(Section)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -198,7 +189,7 @@ def application_section(request, pk: int, section: str):
             except PermissionDenied:
                 raise Http404(_("No such application."))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
                 status = 400
             else:
                 saved_at = timezone.localtime()
@@ -271,7 +262,7 @@ def attachment_upload(request, pk: int):
         except PermissionDenied:
             raise Http404(_("No such application."))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s was uploaded.") % {"name": attachment.original_name})
             return redirect("application_section", pk=application.pk, section=Section.ATTACHMENTS)
@@ -327,7 +318,7 @@ def application_submit(request, pk: int):
             messages.error(request, " ".join(_error_messages(exc)))
             return redirect("application_detail", pk=application.pk)
         if hasattr(exc, "error_dict") and "declaration" in exc.error_dict:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
             return _review_step(request, application, form, status=400)
         return _review_step(request, application, form, status=400, errors=_error_messages(exc))
     except PermissionDenied as exc:

@@ -28,6 +28,7 @@ from ledger.forms import (
     VoidPendingForm,
 )
 from ledger.models import Transfer, TransferCode
+from portal.forms import apply_service_errors
 
 
 def _require_finance_admin(request) -> None:
@@ -37,16 +38,6 @@ def _require_finance_admin(request) -> None:
     if selectors.is_partner_contact(request.user):
         raise PermissionDenied(_("Only finance admins can open this page."))
     raise Http404
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _two_step(
@@ -67,7 +58,7 @@ def _two_step(
             try:
                 perform(form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, done_message)
                 return redirect("ledger:overview")

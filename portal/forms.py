@@ -1,6 +1,7 @@
 """Form helpers shared by the apps."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 def widget_css_class(widget: forms.Widget) -> str:
@@ -38,3 +39,14 @@ class BootstrapFormMixin:
             error_id = f"id_{self.add_prefix(name)}_errors"
             if error_id not in described:
                 widget.attrs["aria-describedby"] = " ".join([error_id, *described])
+
+
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's ValidationError as form errors: known fields on their field, everything else above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(name if name in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

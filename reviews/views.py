@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from allocations import selectors as application_selectors
 from allocations.models import Application, Call, CallCutoff
 from allocations.workflow import Role, Status
+from portal.forms import apply_service_errors
 from reviews import selectors, services
 from reviews.forms import (
     AmendForm,
@@ -34,16 +35,6 @@ from reviews.forms import (
 )
 from reviews.models import AssignmentStatus, EligibilityCheck, ReviewAssignment, ReviewStatus
 from reviews.scoring import SPREAD_FLAG
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _messages_of(error: ValidationError) -> str:
@@ -120,7 +111,7 @@ def reviewer_profile(request):
                 try:
                     services.reviewer_profile_save(user=request.user, by=request.user, **form.values())
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_errors(form, exc)
                 else:
                     messages.success(request, _("Your reviewer profile was saved."))
                     return redirect("reviewer_profile")
@@ -166,7 +157,7 @@ def review_assignment(request, pk: int):
                 return redirect("review_inbox")
             form.add_error(None, _("Choose an answer."))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         status = 400
     return render(request, "reviews/assignment.html", {"assignment": assignment, "form": form}, status=status)
 
@@ -215,7 +206,7 @@ def review_form(request, pk: int):
                 if hasattr(exc, "error_dict") and "scores" in exc.error_dict:
                     for e in exc.error_dict.pop("scores"):
                         form.add_error(None, e)
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
         status = 400
     elif request.method == "POST":
         status = 400
@@ -299,7 +290,7 @@ def eligibility_check(request, pk: int):
                 application_id=application.pk, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -337,7 +328,7 @@ def assign_reviewer(request, pk: int):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The reviewer was assigned."))
                 return redirect("call_board", slug=application.call.slug)
@@ -365,7 +356,7 @@ def assignment_suggestion(request, slug: str):
             try:
                 created = services.suggestion_accept(call=call, by=request.user, due_on=form.cleaned_data["due_on"])
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("%(n)d reviewers were assigned.") % {"n": len(created)})
                 return redirect("call_board", slug=call.slug)
@@ -435,7 +426,7 @@ def panel_decide_bulk(request, slug: str):
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("%(n)d decisions were recorded.") % {"n": len(decided)})
             return redirect(_panel_url(call, _panel_cutoff(request, call)))
@@ -507,7 +498,7 @@ def application_reviews(request, pk: int):
             except PermissionDenied as exc:
                 raise PermissionDenied(str(exc))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Your reply was sent. The application now goes to the panel."))
                 return redirect("application_reviews", pk=application.pk)
