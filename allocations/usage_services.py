@@ -479,15 +479,7 @@ def _merge(
         )
     if report.new:
         # No record of these jobs existed when the changes were read, and none can appear before the commit.
-        # The foreign keys of the new records are checked as they are inserted rather than queued to the commit:
-        # the same checks, cheaper without the queue of a million deferred events.
-        cursor.execute(
-            "SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
-            "WHERE conrelid = 'allocations_usagerecord'::regclass AND contype = 'f' AND condeferred"
-        )
-        deferred = cursor.fetchone()[0]
-        if deferred:
-            cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
+        # The table's references are checked once for the whole statement by its trigger (migration 0009).
         cursor.execute(
             'INSERT INTO allocations_usagerecord (cluster_id, job_id, grant_id, account, "user", partition, state, '
             'start, "end", day, elapsed_seconds, gpus, gpu_seconds, revision, usage_import_id, updated_at) '
@@ -495,8 +487,6 @@ def _merge(
             "gpu_seconds, 1, %s, %s FROM usage_changes WHERE old_id IS NULL",
             [cluster.pk, usage_import.pk, now],
         )
-        if deferred:
-            cursor.execute(f"SET CONSTRAINTS {deferred} DEFERRED")
     # The daily summary moves by the differences: + the new values, - the replaced ones.
     cursor.execute(
         "CREATE TEMP TABLE usage_daily_delta ON COMMIT DROP AS "

@@ -1,0 +1,129 @@
+"""The usage table's references (cluster, grant, import) are checked once per statement instead of once per row.
+
+PostgreSQL checks a foreign key with one locking lookup per inserted row; for a million-row import that was
+about 10 of 22 seconds. The constraints are replaced by triggers that keep the same guarantees:
+
+- after each INSERT or UPDATE of usage records, one statement-level trigger collects the distinct clusters,
+  grants and imports the statement wrote, locks them FOR KEY SHARE (as a foreign key check does, so a concurrent
+  delete waits for this transaction, or, having deleted first, makes this check fail) and raises
+  foreign_key_violation naming the first missing one;
+- deleting a cluster or a grant that still has usage records raises foreign_key_violation (ON DELETE RESTRICT);
+- deleting an import sets the import of its records to NULL (ON DELETE SET NULL).
+
+The ORM keeps the relations (``db_constraint=False``) and their on_delete rules. The reverse migration drops the
+triggers and adds the foreign keys back.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+SQL = [
+    """
+    CREATE FUNCTION allocations_usagerecord_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        clusters bigint[];
+        grants bigint[];
+        imports bigint[];
+        missing text;
+    BEGIN
+        -- One hashed pass over the statement's rows: a handful of distinct references, however many rows.
+        SELECT array_agg(DISTINCT cluster_id), array_agg(DISTINCT grant_id),
+               array_agg(DISTINCT usage_import_id) FILTER (WHERE usage_import_id IS NOT NULL)
+          INTO clusters, grants, imports
+          FROM (SELECT DISTINCT cluster_id, grant_id, usage_import_id FROM new_rows) AS refs;
+        -- FOR KEY SHARE, as a foreign key check: a concurrent delete of these rows waits for this transaction.
+        PERFORM 1 FROM allocations_cluster WHERE id = ANY(clusters) FOR KEY SHARE;
+        PERFORM 1 FROM allocations_grant WHERE id = ANY(grants) FOR KEY SHARE;
+        PERFORM 1 FROM allocations_usageimport WHERE id = ANY(imports) FOR KEY SHARE;
+        SELECT kind || ' ' || ref INTO missing FROM (
+            SELECT 'cluster' AS kind, ref FROM unnest(clusters) AS ref
+             WHERE NOT EXISTS (SELECT 1 FROM allocations_cluster c WHERE c.id = ref)
+            UNION ALL
+            SELECT 'grant', ref FROM unnest(grants) AS ref
+             WHERE NOT EXISTS (SELECT 1 FROM allocations_grant g WHERE g.id = ref)
+            UNION ALL
+            SELECT 'import', ref FROM unnest(imports) AS ref
+             WHERE NOT EXISTS (SELECT 1 FROM allocations_usageimport i WHERE i.id = ref)
+        ) AS absent LIMIT 1;
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'usage record refers to % which does not exist', missing
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+    END;
+    $$
+    """,
+    # Transition tables allow one event per trigger: two triggers share the function.
+    "CREATE TRIGGER allocations_usagerecord_references_insert AFTER INSERT ON allocations_usagerecord "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION allocations_usagerecord_check_references()",
+    "CREATE TRIGGER allocations_usagerecord_references_update AFTER UPDATE ON allocations_usagerecord "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION allocations_usagerecord_check_references()",
+    """
+    CREATE FUNCTION allocations_usagerecord_restrict_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_TABLE_NAME = 'allocations_cluster' THEN
+            PERFORM 1 FROM allocations_usagerecord WHERE cluster_id = OLD.id LIMIT 1;
+        ELSE
+            PERFORM 1 FROM allocations_usagerecord WHERE grant_id = OLD.id LIMIT 1;
+        END IF;
+        IF FOUND THEN
+            RAISE EXCEPTION '% % still has usage records', TG_TABLE_NAME, OLD.id
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN OLD;
+    END;
+    $$
+    """,
+    "CREATE TRIGGER allocations_cluster_usage_restrict BEFORE DELETE ON allocations_cluster "
+    "FOR EACH ROW EXECUTE FUNCTION allocations_usagerecord_restrict_delete()",
+    "CREATE TRIGGER allocations_grant_usage_restrict BEFORE DELETE ON allocations_grant "
+    "FOR EACH ROW EXECUTE FUNCTION allocations_usagerecord_restrict_delete()",
+    """
+    CREATE FUNCTION allocations_usageimport_null_records() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE allocations_usagerecord SET usage_import_id = NULL WHERE usage_import_id = OLD.id;
+        RETURN NULL;
+    END;
+    $$
+    """,
+    "CREATE TRIGGER allocations_usageimport_null_records AFTER DELETE ON allocations_usageimport "
+    "FOR EACH ROW EXECUTE FUNCTION allocations_usageimport_null_records()",
+]
+
+REVERSE_SQL = [
+    "DROP TRIGGER allocations_usageimport_null_records ON allocations_usageimport",
+    "DROP FUNCTION allocations_usageimport_null_records()",
+    "DROP TRIGGER allocations_grant_usage_restrict ON allocations_grant",
+    "DROP TRIGGER allocations_cluster_usage_restrict ON allocations_cluster",
+    "DROP FUNCTION allocations_usagerecord_restrict_delete()",
+    "DROP TRIGGER allocations_usagerecord_references_update ON allocations_usagerecord",
+    "DROP TRIGGER allocations_usagerecord_references_insert ON allocations_usagerecord",
+    "DROP FUNCTION allocations_usagerecord_check_references()",
+]
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('allocations', '0008_usage_record_redundant_indexes'),
+    ]
+
+    operations = [
+        migrations.RunSQL(sql=SQL, reverse_sql=REVERSE_SQL),
+        migrations.AlterField(
+            model_name='usagerecord',
+            name='cluster',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='allocations.cluster', verbose_name='cluster'),
+        ),
+        migrations.AlterField(
+            model_name='usagerecord',
+            name='grant',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='usage_records', to='allocations.grant', verbose_name='grant'),
+        ),
+        migrations.AlterField(
+            model_name='usagerecord',
+            name='usage_import',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='allocations.usageimport', verbose_name='import'),
+        ),
+    ]
