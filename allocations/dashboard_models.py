@@ -1,7 +1,10 @@
 """Summary tables behind the allocation dashboards.
 
 ``GrantUsageSummary`` holds one row per grant with the GPU-seconds it used and the first day it used any, so the
-dashboards do not scan the daily usage table (a million rows and more) on every page view. It is rebuilt in one
+dashboards do not scan the daily usage table (a million rows and more) on every page view. It also carries the
+grant's status, granted GPU-seconds and the attributes the distribution groups and filters by (country and type of
+the organisation, access mode, AI domain, call, Gigafactory, period), so that page is one scan of a narrow table
+instead of joins through the applications and organisations. It is rebuilt in one
 statement by ``allocations.dashboard_services.usage_summary_refresh`` (Celery beat, and after each usage import and
 allocation commit); ``DashboardRefresh`` records each rebuild, and the newest one is the "as of" time on the pages.
 
@@ -16,11 +19,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from allocations.capacity_models import GrantStatus
+
 __all__ = ["ApplicationFunnelFact", "CutoffFunnelSummary", "DashboardRefresh", "GrantUsageSummary"]
 
 
+def _copied_key(model: str, verbose_name: str) -> models.ForeignKey:
+    """A key copied from the live tables by the refresh: no database constraint or index (the table is read whole),
+    no cascade (the next refresh rewrites it)."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class GrantUsageSummary(models.Model):
-    """GPU-seconds a grant used up to the last refresh (a copy of ``UsageDaily`` summed per grant)."""
+    """GPU-seconds a grant used up to the last refresh (a copy of ``UsageDaily`` summed per grant), with the grant's
+    status, granted GPU-seconds and grouping attributes as they were at that refresh."""
 
     grant = models.OneToOneField(
         "allocations.Grant",
@@ -33,6 +52,15 @@ class GrantUsageSummary(models.Model):
     first_used_on = models.DateField(_("first used on"), null=True, blank=True)
     last_used_on = models.DateField(_("last used on"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"))
+    status = models.CharField(_("grant status"), max_length=10, choices=GrantStatus.choices)
+    granted_seconds = models.BigIntegerField(_("granted (GPU-seconds)"))
+    gigafactory = _copied_key("allocations.Gigafactory", _("Gigafactory"))
+    period = _copied_key("allocations.CapacityPeriod", _("period"))
+    call = _copied_key("allocations.Call", _("call"))
+    access_mode = _copied_key("allocations.AccessMode", _("access mode"))
+    country = models.CharField(_("country"), max_length=2)
+    organisation_type = models.CharField(_("organisation type"), max_length=20)
+    ai_domain = models.CharField(_("AI domain"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("grant usage summary")

@@ -20,7 +20,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
 from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
-from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, DashboardRefresh
+from allocations.dashboard_models import (
+    ApplicationFunnelFact,
+    CutoffFunnelSummary,
+    DashboardRefresh,
+    GrantUsageSummary,
+)
 from allocations.models import AccessMode, Application, Call, CallCutoff, Gigafactory
 from allocations.usage_models import UsageReclaim
 from allocations.workflow import Action, Status
@@ -498,20 +503,40 @@ class Distribution:
         return permille(self.startup_sme_granted, self.total.granted)
 
 
+# One scan of the usage summary, which carries each grant's status, hours and attributes as of the last refresh:
+# grouped per dimension (and per call, for the demand table), then the few access modes joined for their names.
 _DISTRIBUTION_SQL = """
-SELECT o.country, o.type, m.code, m.name, m.position, a.ai_domain,
-       GROUPING(o.country) AS g_country, GROUPING(o.type) AS g_type,
-       GROUPING(m.code, m.name, m.position) AS g_mode, GROUPING(a.ai_domain) AS g_domain,
-       COUNT(*), SUM(g.granted_seconds), COALESCE(SUM(s.used_seconds), 0)
-FROM allocations_grant g
-JOIN allocations_application a ON a.id = g.application_id
-JOIN accounts_organisation o ON o.id = a.organisation_id
-JOIN allocations_call c ON c.id = a.call_id
-JOIN allocations_accessmode m ON m.id = c.access_mode_id
-LEFT JOIN allocations_grantusagesummary s ON s.grant_id = g.id
-WHERE g.id IN ({ids})
-GROUPING SETS ((o.country), (o.type), (m.code, m.name, m.position), (a.ai_domain), ())
+SELECT d.country, d.organisation_type, m.code, m.name, m.position, d.ai_domain, d.call_id,
+       d.g_country, d.g_type, d.g_mode, d.g_domain, d.g_call, d.n, d.granted, d.used
+FROM (
+    SELECT country, organisation_type, access_mode_id, ai_domain, call_id,
+           GROUPING(country) AS g_country, GROUPING(organisation_type) AS g_type,
+           GROUPING(access_mode_id) AS g_mode, GROUPING(ai_domain) AS g_domain, GROUPING(call_id) AS g_call,
+           COUNT(*) AS n, SUM(granted_seconds) AS granted, SUM(used_seconds) AS used
+    FROM {summary}
+    WHERE status = ANY(%(granted)s) AND {where}
+    GROUP BY GROUPING SETS ((country), (organisation_type), (access_mode_id), (ai_domain), (call_id), ())
+) d
+LEFT JOIN {mode} m ON m.id = d.access_mode_id
 """
+
+
+def _summary_where(filters: Filters) -> tuple[str, dict]:
+    """The dashboard filters on the usage summary's copy of the grants (the same grants ``_grants`` selects)."""
+    where, params = ["TRUE"], {}
+    for column, value in (
+        ("call_id", filters.call_id),
+        ("access_mode_id", filters.mode_id),
+        ("gigafactory_id", filters.gigafactory_id),
+    ):
+        if value:
+            where.append(f"{column} = %({column})s")
+            params[column] = value
+    if filters.has_period:
+        table = CapacityPeriod._meta.db_table
+        where.append(f"period_id IN (SELECT id FROM {table} WHERE year = %(year)s AND quarter = %(quarter)s)")  # noqa: S608
+        params.update(year=filters.year, quarter=filters.quarter)
+    return " AND ".join(where), params
 
 
 # GPU-hours requested per call by submitted applications, from the funnel summaries (as of the last refresh).
@@ -529,35 +554,43 @@ GROUP BY r.call_id, c.title
 
 def distribution(*, filters: Filters) -> Distribution:
     """Granted (open and accepted offers) and used GPU-seconds by country, organisation type, access mode and AI
-    domain in one GROUPING SETS query; requested versus granted per call. Three queries."""
+    domain, and requested versus granted per call, all as of the last summary refresh (the "as of" time the page
+    shows). Three queries: the usage summary grouped in one GROUPING SETS scan, the requested hours from the funnel
+    summaries, and the time of the refresh."""
     from django_countries import countries
 
     from accounts.models import OrganisationType
     from allocations.models import AIDomain
 
-    ids_sql, ids_params = _grants(filters).filter(status__in=GRANTED).values("pk").query.sql_with_params()
-    named_ids, params = _named(ids_sql, ids_params)
-    sql = _DISTRIBUTION_SQL.replace("GROUPING SETS", "GROUP BY GROUPING SETS").format(ids=named_ids)
+    where, params = _summary_where(filters)
+    sql = _DISTRIBUTION_SQL.format(
+        summary=GrantUsageSummary._meta.db_table, mode=AccessMode._meta.db_table, where=where
+    )
+    params["granted"] = [str(s) for s in GRANTED]
     country_names = dict(countries)
     type_names = dict(OrganisationType.choices)
     domain_names = dict(AIDomain.choices)
     by_country, by_type, by_mode, by_domain = [], [], [], []
+    granted_by_call: dict[int, int] = {}
     total = ShareRow("", "", 0, 0, 0)
     mode_order: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for country, org_type, code, mode_name, position, domain, gc, gt, gm, gd, n, granted, used in cursor:
+        for country, org_type, code, mode_name, position, domain, call_id, *flags, n, granted, used in cursor:
             granted, used = int(granted or 0), int(used or 0)
-            if not gc and gt and gm and gd:
+            g_country, g_type, g_mode, g_domain, g_call = flags
+            if not g_country:
                 by_country.append(ShareRow(country, str(country_names.get(country, country)), n, granted, used))
-            elif not gt and gc and gm and gd:
+            elif not g_type:
                 by_type.append(ShareRow(org_type, str(type_names.get(org_type, org_type)), n, granted, used))
-            elif not gm and gc and gt and gd:
+            elif not g_mode:
                 mode_order[code] = position
                 by_mode.append(ShareRow(code, mode_name, n, granted, used))
-            elif not gd and gc and gt and gm:
+            elif not g_domain:
                 label = domain_names.get(domain) if domain else None
                 by_domain.append(ShareRow(domain or "", str(label or "—"), n, granted, used))
+            elif not g_call:
+                granted_by_call[call_id] = granted
             else:
                 total = ShareRow("", "", n, granted, used)
 
@@ -576,13 +609,6 @@ def distribution(*, filters: Filters) -> Distribution:
             params,
         )
         requested = {cid: {"call__title": title, "s": hours} for cid, title, hours in cursor.fetchall()}
-    granted_by_call = dict(
-        _grants(filters)
-        .filter(status__in=GRANTED)
-        .values("application__call_id")
-        .annotate(s=Sum("granted_seconds"))
-        .values_list("application__call_id", "s")
-    )
     demand = [
         CallDemand(call_id=cid, call=r["call__title"], requested=r["s"] * 3600, granted=granted_by_call.get(cid, 0))
         for cid, r in requested.items()
@@ -745,6 +771,58 @@ def _hidden(value, output_field=None):
     )
 
 
+# The register's order: newest period first, then Gigafactory name, then grant id (stable across pages).
+PUBLIC_ORDER = ("-period__starts_on", "gigafactory__name", "pk")
+
+
+class PublicAwardList:
+    """The register's rows for a paginator (Django's and DRF's). ``count()`` counts the matching grants with only the
+    joins the filters need (no display columns); a page slice first picks the page's grant ids on the narrow join
+    that sorts them (grants, applications, periods, Gigafactories), then reads the display columns of those rows only.
+    Both stay live: a declined grant or a renamed project shows on the next request."""
+
+    ordered = True  # the paginator's check for a stable order
+
+    def __init__(self, grants: QuerySet[Grant]):
+        self._grants = grants
+
+    def count(self) -> int:
+        return self._grants.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        if not isinstance(index, slice):
+            raise TypeError("the register is read a page (a slice) at a time")
+        ids = list(self._grants.order_by(*PUBLIC_ORDER).values_list("pk", flat=True)[index])
+        rows = {row["pk"]: row for row in _public_rows(Grant.objects.filter(pk__in=ids))}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def iterator(self, chunk_size: int = 2000):
+        """Every row in the register's order, streamed (the CSV download)."""
+        return _public_rows(self._grants.order_by(*PUBLIC_ORDER)).iterator(chunk_size=chunk_size)
+
+
+def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
+    """``grants`` as dictionaries of ``PUBLIC_FIELDS``, the hidden fields of confidential calls emptied in SQL."""
+    from django.db.models import BigIntegerField, DateField, IntegerField
+
+    return grants.values(
+        "pk",
+        confidential=F("application__call__awards_confidential"),
+        title=_hidden(F("application__title")),
+        acronym=_hidden(F("application__acronym")),
+        organisation=_hidden(F("application__organisation__legal_name")),
+        country=F("application__organisation__country"),
+        organisation_type=F("application__organisation__type"),
+        gigafactory_name=_hidden(F("gigafactory__name")),
+        access_mode=_hidden(F("application__call__access_mode__name")),
+        gpu_seconds=_hidden(F("granted_seconds"), BigIntegerField()),
+        period_start=_hidden(F("starts_on"), DateField()),
+        period_end=_hidden(F("ends_on"), DateField()),
+        year=_hidden(F("period__year"), IntegerField()),
+        quarter=_hidden(F("period__quarter"), IntegerField()),
+    )
+
+
 def public_awards(
     *,
     search: str = "",
@@ -753,13 +831,11 @@ def public_awards(
     country: str = "",
     organisation_type: str = "",
     year: int | None = None,
-) -> QuerySet:
+) -> PublicAwardList:
     """Accepted grants (the application accepted, active or closed) as dictionaries of ``PUBLIC_FIELDS``, newest
-    period first. For a call whose awards are confidential only the organisation type and country leave the
-    database; such rows also drop out as soon as a filter or search touches a hidden field, so a search cannot
-    reveal them. One query (plus a count when paginated)."""
-    from django.db.models import BigIntegerField, DateField, IntegerField
-
+    period first, read live. For a call whose awards are confidential only the organisation type and country leave
+    the database; such rows also drop out as soon as a filter or search touches a hidden field, so a search cannot
+    reveal them. A paginated page is three queries (count, the page's ids, their rows)."""
     qs = Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)
     if search or gigafactory or mode or year:
         qs = qs.filter(application__call__awards_confidential=False)
@@ -780,22 +856,7 @@ def public_awards(
         qs = qs.filter(application__organisation__type=organisation_type)
     if year:
         qs = qs.filter(period__year=year)
-    return qs.order_by("-period__starts_on", "gigafactory__name", "pk").values(
-        "pk",
-        confidential=F("application__call__awards_confidential"),
-        title=_hidden(F("application__title")),
-        acronym=_hidden(F("application__acronym")),
-        organisation=_hidden(F("application__organisation__legal_name")),
-        country=F("application__organisation__country"),
-        organisation_type=F("application__organisation__type"),
-        gigafactory_name=_hidden(F("gigafactory__name")),
-        access_mode=_hidden(F("application__call__access_mode__name")),
-        gpu_seconds=_hidden(F("granted_seconds"), BigIntegerField()),
-        period_start=_hidden(F("starts_on"), DateField()),
-        period_end=_hidden(F("ends_on"), DateField()),
-        year=_hidden(F("period__year"), IntegerField()),
-        quarter=_hidden(F("period__quarter"), IntegerField()),
-    )
+    return PublicAwardList(qs)
 
 
 def public_filter_choices() -> dict:

@@ -12,32 +12,53 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from allocations.capacity_models import Grant
 from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, DashboardRefresh, GrantUsageSummary
 from allocations.dashboard_selectors import _FUNNEL_AGGREGATES, DECISION_ACTIONS, FUNNEL_STATUSES
-from allocations.models import Application, ApplicationEvent, CallCutoff
+from allocations.models import Application, ApplicationEvent, Call, CallCutoff
 from allocations.usage_models import UsageDaily
 from allocations.workflow import Status
+
+# The grant's own columns of the summary, copied as they are at the refresh (the distribution reads only these).
+_GRANT_COLUMNS = (
+    "status",
+    "granted_seconds",
+    "gigafactory_id",
+    "period_id",
+    "call_id",
+    "access_mode_id",
+    "country",
+    "organisation_type",
+    "ai_domain",
+)
 
 # Any constant shared by every process that rebuilds the summary (pg_advisory_xact_lock takes a bigint).
 REFRESH_LOCK = 0x6761_7064_6173_6801
 
 
 def usage_summary_refresh(*, by: User | None = None, trigger: str = "") -> DashboardRefresh:
-    """Rebuild ``GrantUsageSummary`` from ``UsageDaily`` (one row per grant, zero for grants without usage) and
-    record the rebuild. ``by`` is the acting user, ``None`` for the scheduler. One transaction."""
+    """Rebuild ``GrantUsageSummary`` from ``UsageDaily`` (one row per grant, zero for grants without usage) with
+    each grant's status, hours and grouping attributes, and record the rebuild. ``by`` is the acting user, ``None``
+    for the scheduler. One transaction."""
     started = timezone.now()
     clock = time.monotonic()
     summary, grant, daily = GrantUsageSummary._meta.db_table, Grant._meta.db_table, UsageDaily._meta.db_table
+    app, org, call = Application._meta.db_table, Organisation._meta.db_table, Call._meta.db_table
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
             cursor.execute(
                 f"""
-                INSERT INTO {summary} (grant_id, used_seconds, first_used_on, last_used_on, refreshed_at)
-                SELECT g.id, COALESCE(u.used, 0), u.first_day, u.last_day, %s
+                INSERT INTO {summary} (grant_id, used_seconds, first_used_on, last_used_on, refreshed_at,
+                    {", ".join(_GRANT_COLUMNS)})
+                SELECT g.id, COALESCE(u.used, 0), u.first_day, u.last_day, %s,
+                       g.status, g.granted_seconds, g.gigafactory_id, g.period_id, a.call_id, c.access_mode_id,
+                       o.country, o.type, a.ai_domain
                 FROM {grant} g
+                JOIN {app} a ON a.id = g.application_id
+                JOIN {org} o ON o.id = a.organisation_id
+                JOIN {call} c ON c.id = a.call_id
                 LEFT JOIN (
                     SELECT grant_id, SUM(gpu_seconds) AS used,
                            MIN(day) FILTER (WHERE gpu_seconds > 0) AS first_day,
@@ -48,7 +69,8 @@ def usage_summary_refresh(*, by: User | None = None, trigger: str = "") -> Dashb
                     used_seconds = EXCLUDED.used_seconds,
                     first_used_on = EXCLUDED.first_used_on,
                     last_used_on = EXCLUDED.last_used_on,
-                    refreshed_at = EXCLUDED.refreshed_at
+                    refreshed_at = EXCLUDED.refreshed_at,
+                    {", ".join(f"{c} = EXCLUDED.{c}" for c in _GRANT_COLUMNS)}
                 """,  # noqa: S608 - table names come from model metadata, values are parameters
                 [started],
             )

@@ -1,5 +1,5 @@
 """Celery tasks of the dashboards: the usage summary rebuild, on a beat schedule and after the work that changes
-what it summarises (a usage import, an allocation run, an offer answered) finishes."""
+what it summarises (a usage import, an allocation run, offers expiring, grants activated) finishes."""
 
 from celery import shared_task
 from celery.signals import task_success
@@ -12,6 +12,7 @@ REFRESH_AFTER = frozenset(
         "allocations.usage_tasks.process_usage_import",
         "allocations.usage_tasks.reclaim_ended_periods",
         "allocations.capacity_tasks.execute_allocation_run",
+        "allocations.capacity_tasks.expire_offers",
         "allocations.capacity_tasks.activate_grants",
     }
 )

@@ -65,3 +65,42 @@ def test_json_and_csv_mask_confidential_rows(seeded):
 def test_register_bad_input_is_400(client, seeded):
     assert client.get("/awards/", {"year": "soon"}).status_code == 400
     assert client.get("/api/v1/public/awards/", {"country": "ZZ"}).status_code == 400
+
+
+def test_renamed_project_shows_at_once(client, seeded):
+    app = seeded["grants"][0].application
+    app.title = "Aurora foundation models, renamed"
+    app.save(update_fields=["title"])
+    assert "Aurora foundation models, renamed" in client.get("/awards/").content.decode()
+    titles = [row["title"] for row in client.get("/api/v1/public/awards/").json()["results"]]
+    assert "Aurora foundation models, renamed" in titles
+
+
+def test_pages_follow_the_register_order(client, large):
+    """Pages of the bulk data set: newest period first, then Gigafactory name, then grant id; every accepted grant
+    once, with the same count on the page and in the API."""
+    from allocations.capacity_models import Grant
+    from allocations.dashboard_selectors import ACCEPTED, PUBLIC_APPLICATION_STATUSES
+
+    expected = list(
+        Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)
+        .select_related("period", "gigafactory", "application__call")
+        .order_by("-period__starts_on", "gigafactory__name", "pk")
+    )
+    assert len(expected) > 100
+    first = client.get("/awards/")
+    assert first.context["page_obj"].paginator.count == len(expected)
+    seen = []
+    for number in range(1, first.context["page_obj"].paginator.num_pages + 1):
+        data = client.get("/api/v1/public/awards/", {"page": number}).json()
+        assert data["count"] == len(expected)
+        seen += data["results"]
+    assert len(seen) == len(expected)
+    for grant, row in zip(expected, seen, strict=True):
+        if grant.application.call.awards_confidential:
+            assert row["confidential"] and row["title"] is None and row["gpu_hours"] is None
+        else:
+            assert (row["title"], row["gpu_hours"]) == (grant.application.title, grant.granted_seconds // 3600)
+            assert (row["year"], row["quarter"]) == (grant.period.year, grant.period.quarter)
+    second = client.get("/awards/", {"page": 2})
+    assert [a["pk"] for a in second.context["awards"]] == [g.pk for g in expected[50:100]]
