@@ -617,6 +617,22 @@ def _activate(grant: Grant, application: Application, *, now) -> None:
     grant.save(update_fields=["status"])
 
 
+def grant_close(*, grant: Grant, now=None) -> None:
+    """Close a grant whose period has ended (the caller holds its row lock), and its application with it when no
+    other grant of the application is still offered, accepted or active (an application may hold grants of
+    several periods)."""
+    grant.status = GrantStatus.CLOSED
+    grant.save(update_fields=["status"])
+    application = Application.objects.select_for_update().get(pk=grant.application_id)
+    if transition_for(application.status, Action.CLOSE) is None:
+        return
+    live = (GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE)
+    if Grant.objects.filter(application_id=application.pk, status__in=live).exists():
+        return
+    portal = frozenset({Role.PORTAL})
+    _apply_transitions([application], action=Action.CLOSE, roles_of=lambda _a: portal, by=None, now=now)
+
+
 def offers_expire(*, now=None) -> int:
     """Beat job: offers not answered by their deadline expire; their hours go back to the pool. One transaction
     per offer, each re-checked under its lock, so a late answer and the job never both win. Returns how many."""

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from accounts.models import User
-from allocations import sacct
+from allocations import capacity_services, sacct
 from allocations import usage_selectors as selectors
 from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
 from allocations.capacity_services import gpu_ledger
@@ -719,8 +719,7 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
             grant=grant, period=grant.period, to_pool=target, amount_seconds=unused, transfer_id=transfer_id
         )
         if grant.ends_on <= today:
-            grant.status = GrantStatus.CLOSED
-            grant.save(update_fields=["status"])
+            capacity_services.grant_close(grant=grant)
         if grant.application.pi is not None:
             queue_templated_email(
                 to=[grant.application.pi.email],

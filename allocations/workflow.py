@@ -51,6 +51,7 @@ class Action(models.TextChoices):
     DECLINE = "decline", _("decline")
     EXPIRE = "expire", _("expire the offer of")
     ACTIVATE = "activate", _("activate the grant of")
+    CLOSE = "close", _("close the grant of")
 
 
 class Role(models.TextChoices):
@@ -124,6 +125,10 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.OFFERED, Action.DECLINE): Transition(to=Status.DECLINED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.EXPIRE): Transition(to=Status.DECLINED, who=frozenset({Role.PORTAL})),
     (Status.ACCEPTED, Action.ACTIVATE): Transition(to=Status.ACTIVE, who=frozenset({Role.PORTAL})),
+    # The portal closes the application with its last grant, when the grant's period has ended and its unused hours
+    # were reclaimed (allocations/usage_services.py); an accepted grant that never started closes the same way.
+    (Status.ACTIVE, Action.CLOSE): Transition(to=Status.CLOSED, who=frozenset({Role.PORTAL})),
+    (Status.ACCEPTED, Action.CLOSE): Transition(to=Status.CLOSED, who=frozenset({Role.PORTAL})),
 }
 
 # Statuses in which the applicant edits the sections; every other status is read-only for them.

@@ -12,10 +12,11 @@ from django.utils import timezone
 from allocations import usage_selectors as selectors
 from allocations import usage_services as services
 from allocations import usage_tasks
-from allocations.capacity_models import GrantStatus
+from allocations.capacity_models import Grant, GrantStatus
 from allocations.models import ApplicationMember
 from allocations.usage_models import UsageAlert, UsageReclaim
-from ledger.models import Transfer, TransferCode
+from allocations.workflow import Action, Status
+from ledger.models import Account, Transfer, TransferCode
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for
 from tests.factories import ClusterFactory, active_grant
@@ -140,6 +141,17 @@ def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(
     assert (reclaim.grant, reclaim.amount_seconds, reclaim.to_pool.account) == (ended_grant, 700 * HOUR, next_pool)
     ended_grant.refresh_from_db()
     assert ended_grant.status == GrantStatus.CLOSED
+    # the application closes with its last grant, by the portal, on the record
+    application = ended_grant.application
+    application.refresh_from_db()
+    assert application.status == Status.CLOSED
+    event = application.events.order_by("-pk").first()
+    assert (event.action, event.from_status, event.to_status, event.actor) == (
+        Action.CLOSE,
+        Status.ACTIVE,
+        Status.CLOSED,
+        None,
+    )
     # the second run (and the beat task) move nothing
     assert services.reclaim_ended_periods() == 0
     assert usage_tasks.reclaim_ended_periods() == 0
@@ -149,6 +161,27 @@ def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(
     assert_ledger_invariants()
     # late records of a closed grant are use beyond it: recorded, never posted
     assert selectors.grant_usage(grant=ended_grant).reclaimed_seconds == 700 * HOUR
+
+
+def test_an_application_with_another_live_grant_stays_active(ended_grant, carol, gigafactory):
+    """An application may hold grants of several periods: reclaiming the ended one leaves it active."""
+    year, quarter = current_quarter()
+    period = period_for(by=carol, gigafactory=gigafactory, year=year, quarter=quarter)
+    sibling = Grant.objects.get(pk=ended_grant.pk)
+    sibling.pk = None
+    sibling.period, sibling.pool = period, period.pools.get()
+    sibling.account = Account.objects.create(
+        ledger=ended_grant.account.ledger,
+        code=ended_grant.account.code,
+        owner_kind=ended_grant.account.owner_kind,
+        owner_ref=f"grant-sibling:{ended_grant.pk}",
+        name="sibling grant",
+    )
+    sibling.save(force_insert=True)
+    assert services.reclaim_ended_periods() == 1
+    ended_grant.refresh_from_db()
+    ended_grant.application.refresh_from_db()
+    assert (ended_grant.status, ended_grant.application.status) == (GrantStatus.CLOSED, Status.ACTIVE)
 
 
 def test_reclaim_waits_for_the_next_periods_pool(ended_grant, carol, gigafactory):
