@@ -35,7 +35,6 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.copy import QueuedLibpqWriter
 
 from accounts.models import User
 from allocations import capacity_services, sacct
@@ -288,9 +287,9 @@ def _stage(cursor, items: Iterator, report: Report, *, progress_of: int | None) 
     while True:
         seen = skipped = rejected = 0
         chunk: list[str] = []
-        # A writer thread sends the data while this one parses the next lines.
-        writer = QueuedLibpqWriter(cursor)
-        with cursor.copy(f"COPY usage_stage ({STAGE_COLUMNS}) FROM STDIN", writer=writer) as copy:
+        # Sent from this thread: a writer thread (psycopg's QueuedLibpqWriter) fights the parser for the GIL and
+        # made staging a million rows 0.8 s slower.
+        with cursor.copy(f"COPY usage_stage ({STAGE_COLUMNS}) FROM STDIN") as copy:
             for item in iterator:
                 seen += 1
                 kind = type(item)
