@@ -252,6 +252,16 @@ def _assign(application: Application, reviewer: User, *, due_on: dt.date, by: Us
         reviewer_id=reviewer.pk,
         due_on=due_on.isoformat(),
     )
+    # Sent when the transaction commits: a batch refused as a whole (or a rolled-back savepoint) emails nobody.
+    queue_templated_email(
+        to=[reviewer.email],
+        template="reviews/email/assigned",
+        context={
+            "application": application,
+            "due_on": due_on,
+            "url": _absolute_url("review_assignment", pk=assignment.pk),
+        },
+    )
     return assignment
 
 

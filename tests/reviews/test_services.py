@@ -142,6 +142,24 @@ def test_bulk_accept_is_all_or_nothing_and_respects_load(in_review, alice_org, a
     assert ReviewEvent.objects.filter(kind=ReviewEventKind.ASSIGNED).count() == 3
 
 
+def test_each_assigned_reviewer_is_emailed_once_and_a_refused_batch_emails_nobody(
+    in_review, bob, dave, erin, carol, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.assignments_create(pairs=[(in_review.pk, bob.pk), (in_review.pk, dave.pk)], by=carol)
+    emails = queued_emails(callbacks)
+    assert sorted(e["to"][0] for e in emails) == sorted([bob.email, dave.email])
+    mine = next(e for e in emails if e["to"] == [bob.email])
+    assignment = ReviewAssignment.objects.get(reviewer=bob)
+    assert mine["subject"] == f"Review request: {in_review.reference}"
+    assert f"/staff/reviews/assignments/{assignment.pk}/" in mine["body"]
+    assert "conflict of interest" in mine["body"]
+    # erin's place is valid but the batch also asks for an already assigned reviewer: nothing, and no email
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError, match="already"):
+        services.assignments_create(pairs=[(in_review.pk, erin.pk), (in_review.pk, bob.pk)], by=carol)
+    assert queued_emails(callbacks) == []
+
+
 def test_declared_conflict_returns_and_reassigns(in_review, bob, dave, erin, carol):
     services.assignments_create(pairs=[(in_review.pk, bob.pk), (in_review.pk, dave.pk)], by=carol)
     assignment = ReviewAssignment.objects.get(reviewer=bob)
