@@ -26,7 +26,7 @@ from allocations.models import (
     CallStatus,
     Section,
 )
-from allocations.workflow import Role, Status
+from allocations.workflow import Role, Status, transition_for
 
 
 def _next_cutoff_subquery(now):
@@ -175,9 +175,32 @@ def roles_of(*, user: User, application: Application) -> frozenset[Role]:
     return frozenset(roles)
 
 
-def application_events(*, application: Application) -> QuerySet[ApplicationEvent]:
-    """The status timeline, oldest first."""
-    return ApplicationEvent.objects.filter(application=application).select_related("actor").order_by("created_at", "id")
+def application_events(*, application: Application) -> list[ApplicationEvent]:
+    """The status timeline, oldest first, each event with ``actor_label``: see :func:`event_actor`."""
+    events = list(
+        ApplicationEvent.objects.filter(application=application).select_related("actor").order_by("created_at", "id")
+    )
+    for event in events:
+        _user, event.actor_label = event_actor(event, pi_id=application.pi_id)
+    return events
+
+
+# The applying side: the applicants' timeline names these people; staff appear by their role only (a call manager's
+# or an admin's name and address are not the applicants' business), the portal as the portal.
+APPLICANT_ROLES = frozenset({Role.PI, Role.ORG_OWNER, Role.ORG_MEMBER})
+
+
+def event_actor(event: ApplicationEvent, *, pi_id: int | None) -> tuple[User | None, str]:
+    """Who took ``event`` as the applicants may see it: ``(user, label)`` for someone of the applying side (an
+    action only they take, or the PI), ``(None, role)`` for staff and ``(None, "the portal")`` for the portal."""
+    if event.actor_id is None:
+        return None, str(_("the portal"))
+    rule = transition_for(event.from_status, event.action)
+    roles = rule.who if rule else frozenset()
+    if event.actor_id == pi_id or (roles and roles <= APPLICANT_ROLES | {Role.PORTAL}):
+        return event.actor, str(event.actor)
+    staff = sorted(roles - APPLICANT_ROLES - {Role.PORTAL})
+    return None, str(Role(staff[0]).label) if staff else str(_("Portal staff"))
 
 
 def application_members(*, application: Application) -> QuerySet[ApplicationMember]:

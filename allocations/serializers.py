@@ -17,6 +17,7 @@ from allocations.models import (
     Section,
     TeamRole,
 )
+from allocations.selectors import event_actor
 
 
 class GigafactorySerializer(serializers.ModelSerializer):
@@ -95,14 +96,19 @@ class MemberSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField(help_text="Email of the applicant-side person who acted; null for staff")
+    actor_label = serializers.SerializerMethodField(help_text="Who acted: a person, a staff role or the portal")
 
     class Meta:
         model = ApplicationEvent
-        fields = ["action", "from_status", "to_status", "actor", "comment", "created_at"]
+        fields = ["action", "from_status", "to_status", "actor", "actor_label", "comment", "created_at"]
 
     def get_actor(self, event) -> str | None:
-        return event.actor.email if event.actor_id else None
+        user, _label = event_actor(event, pi_id=event.application.pi_id)
+        return user.email if user else None
+
+    def get_actor_label(self, event) -> str:
+        return event_actor(event, pi_id=event.application.pi_id)[1]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
