@@ -13,7 +13,19 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -803,8 +815,6 @@ class PublicAwardList:
 
 def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
     """``grants`` as dictionaries of ``PUBLIC_FIELDS``, the hidden fields of confidential calls emptied in SQL."""
-    from django.db.models import BigIntegerField, DateField, IntegerField
-
     return grants.values(
         "pk",
         confidential=F("application__call__awards_confidential"),
