@@ -23,6 +23,7 @@ from accounts.models import Invitation, Membership, Organisation
 from accounts.roles import PlatformRole, is_platform_staff, user_roles
 from accounts.staff import staff_tools_for
 from portal.forms import apply_service_errors
+from portal.text import inline_label
 
 
 def _member_organisation(request, pk: int) -> Organisation:
@@ -228,7 +229,8 @@ def membership_update(request, pk: int, membership_pk: int):
     else:
         messages.success(
             request,
-            _("%(user)s is now %(role)s.") % {"user": membership.user, "role": membership.get_role_display().lower()},
+            _("%(user)s is now %(role)s.")
+            % {"user": membership.user, "role": inline_label(membership.get_role_display())},
         )
     return redirect("organisation_members", pk=organisation.pk)
 

@@ -45,6 +45,7 @@ from allocations.workflow import Action, Role, Status, transition_for
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, Ledger, LedgerUnit, OwnerKind, TransferCode
 from ledger.services import MAX_BATCH, transfers_create
+from portal.text import inline_label
 
 logger = logging.getLogger(__name__)
 
@@ -393,7 +394,7 @@ def _decided(run: AllocationRun, by: User) -> None:
     if run.status != RunStatus.SUCCEEDED:
         raise ValidationError(
             _("This run has no result to decide on yet (it is %(status)s).")
-            % {"status": RunStatus(run.status).label.lower()}
+            % {"status": inline_label(RunStatus(run.status).label)}
         )
 
 
@@ -415,14 +416,14 @@ def _apply_transitions(
         if rule is None:
             raise TransitionRefused(
                 _("You cannot %(action)s an application that is %(status)s.")
-                % {"action": Action(action).label, "status": Status(application.status).label.lower()},
+                % {"action": Action(action).label, "status": inline_label(Status(application.status).label)},
                 code="transition",
             )
         if not roles_of(application) & rule.who:
             raise PermissionDenied(
                 _("Only %(roles)s may %(action)s this application.")
                 % {
-                    "roles": _(" or ").join(str(Role(r).label).lower() for r in sorted(rule.who)),
+                    "roles": _(" or ").join(inline_label(Role(r).label) for r in sorted(rule.who)),
                     "action": Action(action).label,
                 }
             )
@@ -594,7 +595,7 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
         if grant.status != GrantStatus.OFFERED:
             raise ValidationError(
                 _("This offer is %(status)s and can no longer be answered.")
-                % {"status": GrantStatus(grant.status).label.lower()}
+                % {"status": inline_label(GrantStatus(grant.status).label)}
             )
         if now >= grant.respond_by:
             raise ValidationError(_("The deadline to answer this offer has passed."))

@@ -38,6 +38,7 @@ from allocations.models import (
 from allocations.pdf import check_pdf
 from allocations.workflow import COUNTS_AGAINST_LIMIT, Action, Role, Status, Transition, transition_for
 from portal.emails import queue_templated_email
+from portal.text import inline_label
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _require_editor(application: Application, by: User) -> frozenset[Role]:
     if not application.is_editable:
         raise ValidationError(
             _("This application is %(status)s and can no longer be changed.")
-            % {"status": Status(application.status).label.lower()}
+            % {"status": inline_label(Status(application.status).label)}
         )
     return roles
 
@@ -169,7 +170,7 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
                         "you opened it. Your changes were not saved. Compare with the newer version shown, then "
                         "save again to replace it."
                     )
-                    % {"section": Section(section).label.lower()},
+                    % {"section": inline_label(Section(section).label)},
                     section=section,
                     application=application,
                     current=selectors.section_snapshot(application, section),
@@ -274,7 +275,7 @@ def _refusal(application: Application, action: Action) -> str:
         return _("This application has already been submitted (%(ref)s).") % {"ref": application.reference or "—"}
     return _("You cannot %(action)s an application that is %(status)s.") % {
         "action": Action(action).label,
-        "status": Status(application.status).label.lower(),
+        "status": inline_label(Status(application.status).label),
     }
 
 
@@ -288,7 +289,7 @@ def check_transition(*, application: Application, action: Action, by: User) -> T
         raise PermissionDenied(
             _("Only %(roles)s may %(action)s this application.")
             % {
-                "roles": _(" or ").join(str(Role(r).label).lower() for r in sorted(rule.who)),
+                "roles": _(" or ").join(inline_label(Role(r).label) for r in sorted(rule.who)),
                 "action": Action(action).label,
             }
         )

@@ -22,6 +22,7 @@ from allocations.models import AIDomain, Application, RubricCriterion
 from allocations.services import application_transition, brussels_time, check_transition
 from allocations.workflow import Action, Role, Status
 from portal.emails import queue_templated_email
+from portal.text import inline_label
 from reviews import selectors
 from reviews.models import (
     ACTIVE_ASSIGNMENT,
@@ -78,7 +79,7 @@ def _require_call_manager(by: User) -> None:
 
 
 def _status_label(status) -> str:
-    return str(Status(status).label).lower()
+    return inline_label(Status(status).label)
 
 
 # --- Reviewer profiles and standing conflicts ---------------------------------------------------------------------
