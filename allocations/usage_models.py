@@ -183,9 +183,9 @@ class UsageRecord(models.Model):
     """One finished job allocation of a cluster, charged to the grant of its Slurm account on the day it ended."""
 
     # The three references of this table are checked once per statement, not once per row: a million-row import
-    # spent two thirds of its time in PostgreSQL's per-row foreign-key checks. Triggers (migration 0009) lock and
-    # check the referenced rows of each INSERT or UPDATE as a set, refuse deleting a cluster or grant that has
-    # records and null the import of records whose import is deleted: the same guarantees as the constraints.
+    # spent more than half of its time in PostgreSQL's per-row foreign-key checks. Triggers (migration 0009) lock
+    # and check the referenced rows of each INSERT or UPDATE as a set and refuse deleting, renumbering or
+    # truncating a cluster, grant or import that records refer to; the docstring there lists what differs.
     cluster = models.ForeignKey(
         Cluster, on_delete=models.PROTECT, db_constraint=False, related_name="records", verbose_name=_("cluster")
     )
@@ -212,7 +212,7 @@ class UsageRecord(models.Model):
         UsageImport,
         on_delete=models.SET_NULL,
         db_constraint=False,
-        # Nothing looks records up by import (imports are kept; deleting one scans the table once).
+        # Nothing looks records up by import (imports are kept; deleting one scans the table).
         db_index=False,
         null=True,
         blank=True,

@@ -3,6 +3,7 @@ foreign keys: a record must name an existing cluster, grant and import; a cluste
 deleted; deleting an import clears it from its records; and a delete racing an insert cannot leave an orphan."""
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -68,12 +69,33 @@ def test_a_grant_or_cluster_with_records_cannot_be_deleted(imported, grant, clus
     assert Grant.objects.filter(pk=grant.pk).exists() and Cluster.objects.filter(pk=cluster.pk).exists()
 
 
-def test_deleting_an_import_clears_it_from_its_records(imported):
+def test_an_import_with_records_is_cleared_by_the_orm_and_refused_raw(imported):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM allocations_usageimportevent WHERE usage_import_id = %s", [imported.pk])
-        cursor.execute("DELETE FROM allocations_usageimport WHERE id = %s", [imported.pk])
-    assert not UsageImport.objects.filter(pk=imported.pk).exists()
+        with pytest.raises(IntegrityError, match="still has usage records"), transaction.atomic():
+            cursor.execute("DELETE FROM allocations_usageimport WHERE id = %s", [imported.pk])
+    UsageImport.objects.filter(pk=imported.pk).delete()  # on_delete=SET_NULL clears the records first
     assert list(UsageRecord.objects.values_list("usage_import_id", flat=True)) == [None, None, None]
+
+
+@pytest.mark.django_db(transaction=True)  # TRUNCATE refuses to run in a transaction with deferred checks pending
+@pytest.mark.parametrize("table", ["allocations_cluster", "allocations_grant", "allocations_usageimport"])
+def test_a_referenced_row_cannot_be_renumbered_and_its_table_not_truncated(imported, table):
+    referenced = {
+        "allocations_cluster": imported.cluster_id,
+        "allocations_grant": UsageRecord.objects.values_list("grant_id", flat=True).first(),
+        "allocations_usageimport": imported.pk,
+    }[table]
+    with connection.cursor() as cursor:
+        with pytest.raises(IntegrityError, match="still has usage records"), transaction.atomic():
+            cursor.execute(f"UPDATE {table} SET id = id + 100000 WHERE id = %s", [referenced])  # noqa: S608
+        with pytest.raises(IntegrityError, match="while usage records refer to it"), transaction.atomic():
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+        # together with the usage table (as a test database flush does) it is allowed
+        with transaction.atomic():
+            cursor.execute(f"TRUNCATE allocations_usagerecord, {table} CASCADE")
+            transaction.set_rollback(True)
+    assert UsageRecord.objects.count() == 3
 
 
 def _dsn() -> str:
@@ -87,50 +109,63 @@ def _dsn() -> str:
     )
 
 
+def _someone_waits_for_a_lock(timeout: float = 10.0) -> bool:
+    with psycopg.connect(_dsn(), autocommit=True) as conn:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("first", ["insert", "delete"])
 def test_a_delete_racing_an_insert_leaves_no_orphan(first, carol, gigafactory, cluster):
-    """Two connections: one inserts a record of a grant that has none, the other deletes that grant. Whichever
-    goes first, exactly one of them succeeds and no record is left without its grant."""
+    """Two connections: one inserts a record of a grant that has none, the other deletes that grant. The second
+    waits for the first's lock (checked in pg_stat_activity before the first commits); whichever goes first, it
+    succeeds, the other is refused, and no record is left without its grant."""
     spare = active_grant(by=carol, gigafactory=gigafactory, hours=10)  # a grant nothing else refers to yet
     outcome: dict[str, str] = {}
-    started = threading.Event()
+    holding, release = threading.Event(), threading.Event()
 
-    def insert(conn):
-        with conn.transaction():
-            with conn.cursor() as cursor:
-                insert_record(cursor, cluster_id=cluster.pk, grant_id=spare.pk)
-            started.set()
-            threading.Event().wait(0.5)  # hold the lock while the delete tries
-        outcome["insert"] = "ok"
+    def insert(cursor):
+        insert_record(cursor, cluster_id=cluster.pk, grant_id=spare.pk)
 
-    def delete(conn):
-        with conn.transaction():
-            with conn.cursor() as cursor:
-                cursor.execute("DELETE FROM allocations_grant WHERE id = %s", [spare.pk])
-            started.set()
-            threading.Event().wait(0.5)
-        outcome["delete"] = "ok"
+    def delete(cursor):
+        cursor.execute("DELETE FROM allocations_grant WHERE id = %s", [spare.pk])
 
-    def run(name, work):
+    def run(name, work, hold):
         with psycopg.connect(_dsn(), autocommit=True) as conn:
             try:
-                work(conn)
+                with conn.transaction(), conn.cursor() as cursor:
+                    work(cursor)
+                    if hold:  # keep the transaction open until the other one is seen waiting
+                        holding.set()
+                        release.wait(10)
+                outcome[name] = "ok"
             except psycopg.errors.ForeignKeyViolation as exc:
                 outcome[name] = f"refused: {exc.diag.message_primary}"
 
     order = [("insert", insert), ("delete", delete)]
     if first == "delete":
         order.reverse()
-    threads = [threading.Thread(target=run, args=pair) for pair in order]
-    threads[0].start()
-    assert started.wait(5)
-    threads[1].start()
-    for thread in threads:
-        thread.join(10)
-    winner, loser = (order[0][0], order[1][0])
+    leader = threading.Thread(target=run, args=(*order[0], True))
+    follower = threading.Thread(target=run, args=(*order[1], False))
+    leader.start()
+    assert holding.wait(10)
+    follower.start()
+    try:
+        assert _someone_waits_for_a_lock(), "the second transaction did not wait for the first one's lock"
+    finally:
+        release.set()
+        leader.join(10)
+        follower.join(10)
+    winner, loser = order[0][0], order[1][0]
     assert outcome[winner] == "ok"
     assert outcome[loser].startswith("refused")
-    orphans = UsageRecord.objects.exclude(grant_id__in=Grant.objects.values("pk")).count()
-    assert orphans == 0
+    assert UsageRecord.objects.exclude(grant_id__in=Grant.objects.values("pk")).count() == 0
     assert Grant.objects.filter(pk=spare.pk).exists() == (winner == "insert")
