@@ -618,13 +618,12 @@ def _activate(grant: Grant, application: Application, *, now) -> None:
     grant.save(update_fields=["status"])
 
 
-def grant_close(*, grant: Grant, now=None) -> None:
-    """Close a grant whose period has ended (the caller holds its row lock), and its application with it when no
-    other grant of the application is still offered, accepted or active (an application may hold grants of
-    several periods)."""
+def grant_close(grant: Grant, application: Application, *, now=None) -> None:
+    """Close a grant whose period has ended, and its application with it when no other grant of the application is
+    still offered, accepted or active (an application may hold grants of several periods). The caller runs in a
+    transaction holding both rows' locks, taken grant first, as :func:`_lock_grant` takes them."""
     grant.status = GrantStatus.CLOSED
     grant.save(update_fields=["status"])
-    application = Application.objects.select_for_update().get(pk=grant.application_id)
     if transition_for(application.status, Action.CLOSE) is None:
         return
     live = (GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE)

@@ -41,7 +41,7 @@ from allocations import capacity_services, sacct
 from allocations import usage_selectors as selectors
 from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
 from allocations.capacity_services import gpu_ledger
-from allocations.models import Gigafactory
+from allocations.models import Application, Gigafactory
 from allocations.usage_models import (
     ALERT_THRESHOLDS,
     Cluster,
@@ -679,10 +679,10 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
         _require_admin(by)
     today = today or timezone.localdate()
     with transaction.atomic():
-        grant = (
-            Grant.objects.select_for_update(of=("self",))
-            .select_related("period", "pool", "application__pi")
-            .get(pk=grant_id)
+        grant = Grant.objects.select_for_update(of=("self",)).select_related("period", "pool").get(pk=grant_id)
+        # Grant first, then its application: the order of every grant change (capacity_services._lock_grant).
+        application = (
+            Application.objects.select_for_update(of=("self",)).select_related("pi").get(pk=grant.application_id)
         )
         if grant.period.ends_on > today:
             raise ValidationError(_("The period of this grant has not ended yet."))
@@ -718,14 +718,14 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
             grant=grant, period=grant.period, to_pool=target, amount_seconds=unused, transfer_id=transfer_id
         )
         if grant.ends_on <= today:
-            capacity_services.grant_close(grant=grant)
-        if grant.application.pi is not None:
+            capacity_services.grant_close(grant, application)
+        if application.pi is not None:
             queue_templated_email(
-                to=[grant.application.pi.email],
+                to=[application.pi.email],
                 template="allocations/usage/email/reclaim",
                 context={
                     "grant": grant,
-                    "application": grant.application,
+                    "application": application,
                     "reclaimed_hours": selectors.hours(unused),
                     "url": _grant_url(grant.pk),
                 },

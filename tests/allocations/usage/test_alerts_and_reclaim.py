@@ -13,7 +13,7 @@ from allocations import usage_selectors as selectors
 from allocations import usage_services as services
 from allocations import usage_tasks
 from allocations.capacity_models import Grant, GrantStatus
-from allocations.models import ApplicationMember
+from allocations.models import Application, ApplicationMember
 from allocations.usage_models import UsageAlert, UsageReclaim
 from allocations.workflow import Action, Status
 from ledger.models import Account, Transfer, TransferCode
@@ -161,6 +161,20 @@ def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(
     assert_ledger_invariants()
     # late records of a closed grant are use beyond it: recorded, never posted
     assert selectors.grant_usage(grant=ended_grant).reclaimed_seconds == 700 * HOUR
+
+
+def test_an_accepted_grant_that_never_started_closes_from_accepted(ended_grant, carol, gigafactory):
+    Grant.objects.filter(pk=ended_grant.pk).update(status=GrantStatus.ACCEPTED)
+    Application.objects.filter(pk=ended_grant.application_id).update(status=Status.ACCEPTED)
+    year, quarter = current_quarter()
+    period_for(by=carol, gigafactory=gigafactory, year=year, quarter=quarter)
+    assert services.reclaim_ended_periods() == 1
+    application = Application.objects.get(pk=ended_grant.application_id)
+    assert application.status == Status.CLOSED
+    assert application.events.order_by("-pk").values_list("action", "from_status").first() == (
+        Action.CLOSE,
+        Status.ACCEPTED,
+    )
 
 
 def test_an_application_with_another_live_grant_stays_active(ended_grant, carol, gigafactory):
