@@ -3,32 +3,38 @@
 (function () {
   "use strict";
 
-  // --- Countdown and local time: <span data-countdown="ISO"> and <p data-local-time="ISO" hidden>
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  // --- Countdown and local time: <span data-countdown="ISO" data-left="… __LEFT__ …"> (the page's translated
+  // sentence around the remaining time) and <p data-local-time="ISO" hidden>. Units and lists come from Intl in
+  // the page's language.
+  const lang = document.documentElement.lang || undefined;
+  const list = new Intl.ListFormat(lang, { style: "long", type: "unit" });
+  function amount(n, unit) {
+    return new Intl.NumberFormat(lang, { style: "unit", unit: unit, unitDisplay: "long" }).format(n);
+  }
 
   function remaining(ms) {
     const minutes = Math.floor(ms / 60000);
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);
-    const mins = minutes % 60;
     const parts = [];
-    if (days) parts.push(plural(days, "day", "days"));
-    if (days || hours) parts.push(plural(hours, "hour", "hours"));
-    parts.push(plural(mins, "minute", "minutes"));
-    return parts.join(", ") + " left";
+    if (days) parts.push(amount(days, "day"));
+    if (days || hours) parts.push(amount(hours, "hour"));
+    parts.push(amount(minutes % 60, "minute"));
+    return list.format(parts);
   }
 
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       const ms = new Date(el.getAttribute("data-countdown")).getTime() - Date.now();
-      el.textContent = ms > 0 ? remaining(ms) : el.getAttribute("data-ended");
+      const sentence = el.getAttribute("data-left") || "__LEFT__";
+      el.textContent = ms > 0 ? sentence.replace("__LEFT__", remaining(ms)) : el.getAttribute("data-ended");
     });
   }
 
   document.querySelectorAll("[data-local-time]").forEach(function (el) {
     const when = new Date(el.getAttribute("data-local-time"));
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const text = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    const text = new Intl.DateTimeFormat(lang, {
       dateStyle: "long", timeStyle: "short",
     }).format(when);
     el.textContent = el.getAttribute("data-label") + ": " + text + " (" + zone + ")";

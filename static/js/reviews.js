@@ -6,7 +6,11 @@
     const max = parseInt(area.getAttribute("maxlength"), 10);
     if (!counter || !max) return;
     function update() {
-      counter.textContent = (max - area.value.length).toLocaleString() + " / " + max.toLocaleString() + " characters left";
+      const lang = document.documentElement.lang || undefined;
+      const sentence = counter.getAttribute("data-sentence") || "__LEFT__ / __MAX__";
+      counter.textContent = sentence
+        .replace("__LEFT__", (max - area.value.length).toLocaleString(lang))
+        .replace("__MAX__", max.toLocaleString(lang));
     }
     area.addEventListener("input", update);
     update();

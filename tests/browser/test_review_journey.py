@@ -116,7 +116,9 @@ def test_review_journey(page, journey, alice):
         "confidential note",
     ):
         assert secret not in content
-    page.get_by_label("Your reply to the reviewers").fill("We add a 1,024-GPU scaling run to the annex.")
+    reply = "We add a 1,024-GPU scaling run to the annex."
+    page.get_by_label("Your reply to the reviewers").fill(reply)
+    assert page.locator("#reply-counter").inner_text() == f"{5000 - len(reply):,} / 5,000 characters left"
     assert_accessible(page, "reviews-applicant-reply")
     page.get_by_role("button", name="Send reply").click()
     assert page.get_by_text("Your reply was sent.").is_visible()
