@@ -1,17 +1,20 @@
 """Celery tasks of the dashboards: the usage summary rebuild, on a beat schedule and after the work that changes
-what it summarises (a usage import, an allocation run, offers expiring, grants activated) finishes."""
+what it summarises (a usage import, a committed allocation run's offers, offers expiring, grants activated,
+reclaims) finishes."""
 
 from celery import shared_task
 from celery.signals import task_success
 
 from allocations import dashboard_services
 
-# Tasks after which the summary is stale; their success queues a rebuild (the rebuild itself is idempotent).
+# Tasks after which the summary is stale; their success queues a rebuild (the rebuild itself is idempotent), unless
+# the task reports that it changed nothing (a count of 0). A committed run's grants appear when its offer emails are
+# sent, the task its commit queues; the run itself (a what-if) changes nothing.
 REFRESH_AFTER = frozenset(
     {
         "allocations.usage_tasks.process_usage_import",
         "allocations.usage_tasks.reclaim_ended_periods",
-        "allocations.capacity_tasks.execute_allocation_run",
+        "allocations.capacity_tasks.send_offer_emails",
         "allocations.capacity_tasks.expire_offers",
         "allocations.capacity_tasks.activate_grants",
     }
@@ -27,5 +30,5 @@ def refresh_usage_summary(trigger: str = "schedule") -> int:
 @task_success.connect(weak=False)
 def _refresh_after(sender=None, **kwargs) -> None:
     name = getattr(sender, "name", "")
-    if name in REFRESH_AFTER:
+    if name in REFRESH_AFTER and kwargs.get("result") != 0:
         refresh_usage_summary.delay(trigger=name.rsplit(".", 1)[-1])

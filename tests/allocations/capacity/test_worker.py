@@ -204,3 +204,20 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
     assert balance(pool.account) == 0
     assert set(Application.objects.filter(grants__isnull=False).values_list("status", flat=True)) == {Status.OFFERED}
     assert_ledger_invariants()
+
+
+def test_a_committed_run_refreshes_the_dashboard_summary_and_an_idle_expiry_does_not(celery_worker, pool_setup, carol):
+    from allocations.capacity_tasks import expire_offers
+    from allocations.dashboard_models import DashboardRefresh, GrantUsageSummary
+
+    run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)
+    wait_for(lambda: _status(run.pk) == RunStatus.SUCCEEDED, timeout=30)
+    assert not DashboardRefresh.objects.exists()  # the what-if run changes nothing the summary shows
+    services.run_commit(run_id=run.pk, by=carol)
+    wait_for(lambda: DashboardRefresh.objects.filter(trigger="send_offer_emails").exists(), timeout=30)
+    assert set(GrantUsageSummary.objects.values_list("grant_id", flat=True)) == set(
+        Grant.objects.values_list("pk", flat=True)
+    )
+    assert expire_offers.delay().get(timeout=30) == 0
+    threading.Event().wait(1.0)  # a refresh queued by it would have run by now
+    assert not DashboardRefresh.objects.filter(trigger="expire_offers").exists()

@@ -14,10 +14,13 @@ HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantS
 def expected(grants) -> dict:
     """Grants, granted and used GPU-seconds per dimension, recomputed in Python from the live tables."""
     out = {"country": {}, "organisation_type": {}, "access_mode": {}, "ai_domain": {}, "call": {}, "total": [0, 0, 0]}
+    used_by_grant: dict[int, int] = {}
+    for grant_id, seconds in UsageDaily.objects.values_list("grant_id", "gpu_seconds"):
+        used_by_grant[grant_id] = used_by_grant.get(grant_id, 0) + seconds
     for grant in grants:
         if grant.status not in HOLDING:
             continue
-        used = sum(d.gpu_seconds for d in UsageDaily.objects.filter(grant=grant))
+        used = used_by_grant.get(grant.pk, 0)
         app = grant.application
         keys = {
             "country": str(app.organisation.country),
