@@ -103,12 +103,16 @@ class EventSerializer(serializers.ModelSerializer):
         model = ApplicationEvent
         fields = ["action", "from_status", "to_status", "actor", "actor_label", "comment", "created_at"]
 
+    def to_representation(self, instance):
+        instance.shown_actor = event_actor(instance, pi_id=instance.application.pi_id)  # read by both fields
+        return super().to_representation(instance)
+
     def get_actor(self, event) -> str | None:
-        user, _label = event_actor(event, pi_id=event.application.pi_id)
+        user, _label = event.shown_actor
         return user.email if user else None
 
     def get_actor_label(self, event) -> str:
-        return event_actor(event, pi_id=event.application.pi_id)[1]
+        return event.shown_actor[1]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

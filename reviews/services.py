@@ -253,17 +253,30 @@ def _assign(application: Application, reviewer: User, *, due_on: dt.date, by: Us
         reviewer_id=reviewer.pk,
         due_on=due_on.isoformat(),
     )
-    # Sent when the transaction commits: a batch refused as a whole (or a rolled-back savepoint) emails nobody.
-    queue_templated_email(
-        to=[reviewer.email],
-        template="reviews/email/assigned",
-        context={
-            "application": application,
-            "due_on": due_on,
-            "url": _absolute_url("review_assignment", pk=assignment.pk),
-        },
-    )
     return assignment
+
+
+def _email_assigned(assignments: list[ReviewAssignment]) -> None:
+    """One email per reviewer listing their new assignments, sent when the transaction commits: a batch refused as
+    a whole (or a rolled-back savepoint) emails nobody."""
+    by_reviewer: dict[int, list[ReviewAssignment]] = {}
+    for assignment in assignments:
+        by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
+    for batch in by_reviewer.values():
+        queue_templated_email(
+            to=[batch[0].reviewer.email],
+            template="reviews/email/assigned",
+            context={
+                "requests": [
+                    {
+                        "application": a.application,
+                        "due_on": a.due_on,
+                        "url": _absolute_url("review_assignment", pk=a.pk),
+                    }
+                    for a in batch
+                ]
+            },
+        )
 
 
 CONFLICT_REASONS = {
@@ -307,6 +320,7 @@ def assignments_create(
         if errors:
             transaction.set_rollback(True)
             raise ValidationError(list(dict.fromkeys(errors)))
+        _email_assigned(created)
     return created
 
 
@@ -325,7 +339,9 @@ def _reassign(application: Application, returned: ReviewAssignment) -> ReviewAss
     if not suggestion:
         return None
     due_on = max(returned.due_on, timezone.localdate() + dt.timedelta(days=7))
-    return _assign(application, suggestion[0].reviewer, due_on=due_on, by=None, assigned_by=returned.assigned_by)
+    assignment = _assign(application, suggestion[0].reviewer, due_on=due_on, by=None, assigned_by=returned.assigned_by)
+    _email_assigned([assignment])
+    return assignment
 
 
 def _own_open_assignment(assignment_id: int, by: User) -> tuple[Application, ReviewAssignment]:

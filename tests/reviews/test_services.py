@@ -142,21 +142,25 @@ def test_bulk_accept_is_all_or_nothing_and_respects_load(in_review, alice_org, a
     assert ReviewEvent.objects.filter(kind=ReviewEventKind.ASSIGNED).count() == 3
 
 
-def test_each_assigned_reviewer_is_emailed_once_and_a_refused_batch_emails_nobody(
-    in_review, bob, dave, erin, carol, django_capture_on_commit_callbacks
+def test_each_assigned_reviewer_gets_one_email_per_batch_and_a_refused_batch_emails_nobody(
+    in_review, alice_org, alice, call, bob, dave, erin, carol, django_capture_on_commit_callbacks
 ):
+    other = passed_check(submitted_application(call=call, organisation=alice_org, pi=alice), by=carol)
+    pairs = [(in_review.pk, bob.pk), (in_review.pk, dave.pk), (other.pk, dave.pk)]
     with django_capture_on_commit_callbacks() as callbacks:
-        services.assignments_create(pairs=[(in_review.pk, bob.pk), (in_review.pk, dave.pk)], by=carol)
-    emails = queued_emails(callbacks)
-    assert sorted(e["to"][0] for e in emails) == sorted([bob.email, dave.email])
-    mine = next(e for e in emails if e["to"] == [bob.email])
-    assignment = ReviewAssignment.objects.get(reviewer=bob)
-    assert mine["subject"] == f"Review request: {in_review.reference}"
-    assert f"/staff/reviews/assignments/{assignment.pk}/" in mine["body"]
-    assert "conflict of interest" in mine["body"]
+        services.assignments_create(pairs=pairs, by=carol)
+    emails = {e["to"][0]: e for e in queued_emails(callbacks)}
+    assert sorted(emails) == sorted([bob.email, dave.email])
+    assert emails[bob.email]["subject"] == f"Review request: {in_review.reference}"
+    assert emails[dave.email]["subject"] == "2 review requests"
+    for application in (in_review, other):
+        assignment = ReviewAssignment.objects.get(reviewer=dave, application=application)
+        assert application.reference in emails[dave.email]["body"]
+        assert f"/staff/reviews/assignments/{assignment.pk}/" in emails[dave.email]["body"]
+    assert "conflict of interest" in emails[bob.email]["body"]
     # erin's place is valid but the batch also asks for an already assigned reviewer: nothing, and no email
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError, match="already"):
-        services.assignments_create(pairs=[(in_review.pk, erin.pk), (in_review.pk, bob.pk)], by=carol)
+        services.assignments_create(pairs=[(other.pk, erin.pk), (other.pk, dave.pk)], by=carol)
     assert queued_emails(callbacks) == []
 
 
