@@ -1,0 +1,40 @@
+"""Helpers shared by the review-stage services: links in emails, the application row lock, events, roles."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from allocations.models import Application
+from allocations.workflow import Status
+from portal.text import inline_label
+from reviews import selectors
+from reviews.models import ReviewEvent
+
+
+def _absolute_url(name: str, **kwargs) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+def _lock(application_id: int) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call__access_mode", "organisation", "pi")
+        .get(pk=application_id)
+    )
+
+
+def _event(kind: str, *, application: Application, by: User | None, assignment=None, **detail) -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        kind=kind, application=application, assignment=assignment, actor=by, detail=detail
+    )
+
+
+def _require_call_manager(by: User) -> None:
+    if not selectors.is_call_manager(by):
+        raise PermissionDenied(_("Only call managers can do this."))
+
+
+def _status_label(status) -> str:
+    return inline_label(Status(status).label)
