@@ -1,30 +1,11 @@
-"""Writes of usage accounting: clusters and tokens, imports of job records, ledger usage, alerts and reclaims.
-
-Import pipeline (one import at a time per cluster; many clusters in parallel):
-
-1. stream-parse the file (``allocations.sacct``, accepted records as COPY text lines) and ``COPY`` them into a
-   temporary staging table (psycopg 3 ``cursor.copy()``), publishing progress as it goes;
-2. in one transaction: take the cluster's advisory lock; in one statement resolve Slurm accounts to grants and
-   keep the records that are new or differ from the stored ones; lock the ledger accounts of every grant involved
-   (in id order); then the history of replaced records, an ``UPDATE`` of the replaced records and an ``INSERT`` of
-   the new ones into the usage table, and the daily summary adjusted by the differences;
-3. post each changed day to the GPU-second ledger (grant account -> the Gigafactory's "consumed" account) with
-   transfer ids derived from the day and the amounts, so a re-run moves nothing twice; a grant's account is never
-   overdrawn (use beyond 100 % stays in the summary, unposted, and is flagged);
-4. write the 80/100 % alert rows (unique per grant and threshold) and queue their emails on commit.
-
-Because the ledger accounts of a grant are locked before its totals are read, two imports that together cross a
-threshold serialise: the second one sees the first one's usage and writes the alert; the unique row makes sure
-no threshold is ever alerted twice.
-"""
+"""Imports of job records: the life cycle (upload, push, the Celery task), parsing and staging with COPY, and
+the set-based merge into the usage table and the daily summary (steps 1 and 2 of the pipeline described in
+``allocations.usage_services``)."""
 
 import contextlib
-import datetime as dt
 import logging
-import secrets
 import uuid
-import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import psycopg
@@ -32,36 +13,29 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import capacity_services, sacct
+from allocations import sacct
 from allocations import usage_selectors as selectors
-from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
-from allocations.capacity_services import gpu_ledger
-from allocations.models import Application, Gigafactory
+from allocations.capacity_models import GrantStatus
 from allocations.usage_models import (
-    ALERT_THRESHOLDS,
     Cluster,
     ClusterToken,
     ImportFormat,
     ImportSource,
     ImportStatus,
-    UsageDaily,
     UsageImport,
     UsageImportEvent,
-    UsageReclaim,
 )
-from ledger.engine import Result, TransferSpec
-from ledger.models import Account, AccountCode, OwnerKind, TransferCode
-from ledger.services import MAX_BATCH, transfers_create
-from portal.emails import queue_templated_email
+from allocations.usage_services._common import _require_admin
+from allocations.usage_services.alerts import alerts_check
+from allocations.usage_services.ledger import consumed_account, post_usage
+from ledger.models import Account
 
 logger = logging.getLogger(__name__)
 
-NAMESPACE = uuid.UUID("0b7f9a52-3f0e-4c1d-8a55-2f4d7c9e1b63")
 # First key of the two-key advisory lock on a cluster's merge ("GAPU"); the second key is the cluster id.
 CLUSTER_LOCK_CLASS = 0x47415055
 PROGRESS_EVERY = 50_000
@@ -80,57 +54,6 @@ TRANSITIONS: dict[tuple[ImportStatus, str], ImportStatus] = {
     (ImportStatus.RUNNING, "fail"): ImportStatus.FAILED,
     (ImportStatus.QUEUED, "fail"): ImportStatus.FAILED,
 }
-
-
-def _require_admin(user: User | None) -> None:
-    if user is None or not selectors.is_allocation_admin(user):
-        raise PermissionDenied(_("Only allocation admins can do this."))
-
-
-def _transfer_id(name: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, name)
-
-
-# --- clusters and tokens ------------------------------------------------------------------------------------------
-
-
-def cluster_create(*, name: str, gigafactory: Gigafactory, time_zone: str = "", by: User) -> Cluster:
-    """An allocation admin registers a Slurm cluster of a Gigafactory (its ``sacct`` ClusterName)."""
-    _require_admin(by)
-    name = (name or "").strip().lower()
-    time_zone = (time_zone or settings.TIME_ZONE).strip()
-    errors = {}
-    if not name:
-        errors["name"] = _("Enter the cluster's name.")
-    elif Cluster.objects.filter(name=name).exists():
-        errors["name"] = _("A cluster with this name exists already.")
-    if time_zone not in zoneinfo.available_timezones():
-        errors["time_zone"] = _("Enter a time zone such as Europe/Brussels.")
-    if errors:
-        raise ValidationError(errors)
-    return Cluster.objects.create(name=name, gigafactory=gigafactory, timezone=time_zone)
-
-
-def cluster_token_create(*, cluster: Cluster, name: str, by: User) -> tuple[ClusterToken, str]:
-    """A new push token for ``cluster``. Returns the token and its key, which is shown once and never stored."""
-    _require_admin(by)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Name the token (for example the host that pushes).")})
-    key = "gapc_" + secrets.token_urlsafe(32)
-    token = ClusterToken.objects.create(
-        cluster=cluster, name=name[:100], key_prefix=key[:12], key_hash=ClusterToken.hash(key), created_by=by
-    )
-    return token, key
-
-
-def cluster_token_revoke(*, token: ClusterToken, by: User) -> ClusterToken:
-    _require_admin(by)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token
-
 
 # --- import life cycle ----------------------------------------------------------------------------------------------
 
@@ -349,19 +272,6 @@ def _ingest(usage_import: UsageImport, items: Iterator[sacct.Item], *, progress:
     return report
 
 
-def consumed_account(*, gigafactory_id: int) -> Account:
-    """Where a Gigafactory's used GPU-seconds go: its credit balance is all the compute its grants consumed."""
-    account, _created = Account.objects.get_or_create(
-        ledger=gpu_ledger(),
-        code=AccountCode.OPERATOR,
-        partner=None,
-        tranche=None,
-        owner_ref=f"consumed:gigafactory:{gigafactory_id}",
-        defaults={"owner_kind": OwnerKind.SYSTEM, "name": f"Gigafactory {gigafactory_id}: compute consumed"},
-    )
-    return account
-
-
 def _merge(
     cursor, usage_import: UsageImport, cluster: Cluster, consumed: Account, report: Report, staged: int
 ) -> list[int]:
@@ -507,240 +417,3 @@ def _merge(
     )
     cursor.execute("SELECT DISTINCT grant_id FROM usage_daily_delta ORDER BY grant_id")
     return [row[0] for row in cursor.fetchall()]
-
-
-# --- ledger ---------------------------------------------------------------------------------------------------------
-
-
-def post_usage(*, grant_ids: Iterable[int]) -> int:
-    """Mirror the daily summary of ``grant_ids`` into the GPU-second ledger, inside the caller's transaction.
-
-    For each day whose usage differs from what was posted: a usage transfer (grant -> consumed) for an increase,
-    capped at what the grant account still holds (it may not be overdrawn; the rest is overuse), or a reversal
-    (consumed -> grant) for a decrease. Ids derive from (grant, day, posted before, posted after), so a replayed
-    posting is a no-op in the ledger. Returns the number of transfers written.
-    """
-    grant_ids = sorted(set(grant_ids))
-    if not grant_ids:
-        return 0
-    grants = Grant.objects.only("pk", "account_id", "gigafactory_id").in_bulk(grant_ids)
-    locked = Account.objects.select_for_update().filter(pk__in=[g.account_id for g in grants.values()])
-    accounts = {a.pk: a for a in locked.order_by("pk")}
-    consumed_by_gf: dict[int, Account] = {}
-    ledger_id = gpu_ledger().pk
-    specs: list[TransferSpec] = []
-    updates: list[tuple[int, int]] = []
-    days = (
-        UsageDaily.objects.filter(grant_id__in=grant_ids)
-        .order_by("grant_id", "day")
-        .values_list("pk", "grant_id", "day", "gpu_seconds", "posted_seconds")
-    )
-    by_grant: dict[int, list[tuple]] = {}
-    for row in days:
-        if row[3] != row[4]:
-            by_grant.setdefault(row[1], []).append(row)
-    for grant_id, rows in by_grant.items():
-        grant = grants[grant_id]
-        account = accounts[grant.account_id]
-        target = consumed_by_gf.get(grant.gigafactory_id)
-        if target is None:
-            target = consumed_by_gf[grant.gigafactory_id] = consumed_account(gigafactory_id=grant.gigafactory_id)
-        available = account.credits_posted - account.debits_posted - account.debits_pending
-        # decreases first: they free hours for the increases
-        for pk, _grant, day, used, posted in sorted(rows, key=lambda r: (r[3] >= r[4], r[2])):
-            delta = used - posted
-            if delta < 0:
-                amount, debit, credit, code = -delta, target.pk, account.pk, TransferCode.REVERSAL
-            else:
-                amount = min(delta, max(available, 0))
-                debit, credit, code = account.pk, target.pk, TransferCode.USAGE
-            if amount <= 0:
-                continue
-            after = posted - amount if delta < 0 else posted + amount
-            available += amount if delta < 0 else -amount
-            specs.append(
-                TransferSpec(
-                    id=_transfer_id(f"usage:{grant_id}:{day.isoformat()}:{posted}:{after}"),
-                    debit_account_id=debit,
-                    credit_account_id=credit,
-                    amount=amount,
-                    ledger_id=ledger_id,
-                    code=code,
-                    user_data=f"usage grant {grant_id} {day.isoformat()}",
-                )
-            )
-            updates.append((pk, after))
-    for start in range(0, len(specs), MAX_BATCH):
-        for outcome in transfers_create(transfers=specs[start : start + MAX_BATCH], by=None):
-            if outcome.result not in (Result.OK, Result.EXISTS):
-                raise ValidationError(_("The ledger refused a usage transfer (%(code)s).") % {"code": outcome.result})
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE allocations_usagedaily u SET posted_seconds = d.posted FROM unnest(%s::bigint[], %s::bigint[]) "
-                "AS d(id, posted) WHERE u.id = d.id",
-                [[u[0] for u in updates], [u[1] for u in updates]],
-            )
-    return len(specs)
-
-
-# --- alerts ---------------------------------------------------------------------------------------------------------
-
-
-def alerts_check(*, grant_ids: Iterable[int], usage_import: UsageImport | None = None) -> list[tuple[int, int]]:
-    """Write the 80/100 % alert rows the grants' usage has reached and queue their emails on commit. Call it inside
-    the transaction that changed the usage, after the grants' ledger accounts are locked. A threshold is alerted
-    at most once per grant (unique row; a concurrent writer waits for ours and then inserts nothing).
-    Returns the ``(grant id, threshold)`` pairs alerted now."""
-    grant_ids = sorted(set(grant_ids))
-    if not grant_ids:
-        return []
-    totals = selectors.used_seconds_by_grant(grant_ids=grant_ids)
-    grants = {g.pk: g for g in Grant.objects.filter(pk__in=grant_ids).only("pk", "granted_seconds")}
-    candidates = []
-    for grant_id in grant_ids:
-        used, granted = totals.get(grant_id, 0), grants[grant_id].granted_seconds
-        for threshold in ALERT_THRESHOLDS:
-            if used * 100 >= threshold * granted:
-                candidates.append((grant_id, threshold, used, granted))
-    if not candidates:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO allocations_usagealert (grant_id, threshold, used_seconds, granted_seconds, usage_import_id, "
-            "created_at) SELECT g, t, u, q, %s, now() FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) "
-            "AS c(g, t, u, q) ON CONFLICT (grant_id, threshold) DO NOTHING RETURNING grant_id, threshold",
-            [
-                usage_import.pk if usage_import else None,
-                [c[0] for c in candidates],
-                [c[1] for c in candidates],
-                [c[2] for c in candidates],
-                [c[3] for c in candidates],
-            ],
-        )
-        alerted = sorted(cursor.fetchall())
-    used_by_grant = {c[0]: c[2] for c in candidates}
-    for grant_id, threshold in alerted:
-        _queue_alert_emails(grant_id=grant_id, threshold=threshold, used=used_by_grant[grant_id])
-    return alerted
-
-
-def _grant_url(grant_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("grant_usage", kwargs={"pk": grant_id})
-
-
-def _queue_alert_emails(*, grant_id: int, threshold: int, used: int) -> None:
-    grant = Grant.objects.select_related("application__pi", "gigafactory", "period").get(pk=grant_id)
-    context = {
-        "grant": grant,
-        "application": grant.application,
-        "threshold": threshold,
-        "used_hours": selectors.hours(used),
-        "granted_hours": selectors.hours(grant.granted_seconds),
-        "url": _grant_url(grant_id),
-    }
-    queue_templated_email(
-        to=selectors.grant_recipients(grant=grant), template="allocations/usage/email/threshold", context=context
-    )
-    if threshold >= 100:
-        # Use beyond the grant is recorded, never stopped: the allocation admins decide what to do.
-        queue_templated_email(
-            to=selectors.allocation_admin_emails(), template="allocations/usage/email/overuse", context=context
-        )
-
-
-# --- reclaim --------------------------------------------------------------------------------------------------------
-
-
-def next_pool(*, grant: Grant) -> Pool | None:
-    """The pool of the next period of the grant's Gigafactory that matches the grant's pool (same access mode or
-    partner); ``None`` while that period is not split into pools yet."""
-    period = grant.period
-    following = (
-        CapacityPeriod.objects.filter(gigafactory_id=period.gigafactory_id, starts_on__gte=period.ends_on)
-        .order_by("starts_on")
-        .first()
-    )
-    if following is None:
-        return None
-    pools = Pool.objects.filter(period=following, kind=grant.pool.kind).select_related("account")
-    if grant.pool.kind == PoolKind.OPEN_ACCESS:
-        return pools.filter(access_mode_id=grant.pool.access_mode_id).first()
-    return pools.filter(partner_id=grant.pool.partner_id).first()
-
-
-def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | None = None) -> UsageReclaim | None:
-    """Move a grant's unused GPU-seconds of its (ended) period to the next period's matching pool, close the grant
-    and queue a notice to its PI. Once per grant and period: under the grant's row lock, a second call (or a
-    concurrent one) finds the reclaim row and does nothing; the transfer id is derived from grant and period.
-    Returns the reclaim, or ``None`` when there was nothing to do or no next pool exists yet (retried later).
-    ``by`` is an allocation admin, or ``None`` for the beat job."""
-    if by is not None:
-        _require_admin(by)
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        grant = Grant.objects.select_for_update(of=("self",)).select_related("period", "pool").get(pk=grant_id)
-        # Grant first, then its application: the order of every grant change (capacity_services._lock_grant).
-        application = (
-            Application.objects.select_for_update(of=("self",)).select_related("pi").get(pk=grant.application_id)
-        )
-        if grant.period.ends_on > today:
-            raise ValidationError(_("The period of this grant has not ended yet."))
-        if UsageReclaim.objects.filter(grant=grant, period=grant.period).exists():
-            return None
-        if grant.status not in (GrantStatus.ACTIVE, GrantStatus.ACCEPTED):
-            return None
-        target = next_pool(grant=grant)
-        if target is None:
-            logger.info("grant %s: no pool in the next period yet; reclaim waits", grant.pk)
-            return None
-        account = Account.objects.select_for_update().get(pk=grant.account_id)
-        unused = max(account.credits_posted - account.debits_posted - account.debits_pending, 0)
-        transfer_id = _transfer_id(f"reclaim:{grant.pk}:{grant.period_id}") if unused else None
-        if unused:
-            results = transfers_create(
-                transfers=[
-                    TransferSpec(
-                        id=transfer_id,
-                        debit_account_id=account.pk,
-                        credit_account_id=target.account_id,
-                        amount=unused,
-                        ledger_id=account.ledger_id,
-                        code=TransferCode.RECLAIM,
-                        user_data=f"reclaim grant {grant.pk} period {grant.period_id}",
-                    )
-                ],
-                by=by,
-            )
-            if results[0].result is not Result.OK:
-                raise ValidationError(_("The ledger refused the reclaim (%(code)s).") % {"code": results[0].result})
-        reclaim = UsageReclaim.objects.create(
-            grant=grant, period=grant.period, to_pool=target, amount_seconds=unused, transfer_id=transfer_id
-        )
-        if grant.ends_on <= today:
-            capacity_services.grant_close(grant, application)
-        if application.pi is not None:
-            queue_templated_email(
-                to=[application.pi.email],
-                template="allocations/usage/email/reclaim",
-                context={
-                    "grant": grant,
-                    "application": application,
-                    "reclaimed_hours": selectors.hours(unused),
-                    "url": _grant_url(grant.pk),
-                },
-            )
-    return reclaim
-
-
-def reclaim_ended_periods(*, today: dt.date | None = None, by: User | None = None) -> int:
-    """Beat job: reclaim every active (or accepted) grant of every period that has ended. One transaction per
-    grant. Returns how many grants were reclaimed now."""
-    if by is not None:
-        _require_admin(by)
-    today = today or timezone.localdate()
-    done = 0
-    for grant_id in selectors.grants_to_reclaim(today=today):
-        if grant_reclaim(grant_id=grant_id, today=today, by=by) is not None:
-            done += 1
-    return done
