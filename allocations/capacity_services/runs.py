@@ -1,0 +1,301 @@
+"""Allocation runs of an open-access pool: queued, computed under the pool's advisory lock, then committed
+into offers or discarded."""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from allocations import capacity_selectors as selectors
+from allocations.capacity_models import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
+from allocations.capacity_services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
+from allocations.models import Application, ApplicationEvent
+from allocations.services import TransitionRefused
+from allocations.solver import Policy, Request, allocate
+from allocations.workflow import Action, Role, Status, transition_for
+from ledger.engine import TransferSpec
+from ledger.models import Account, AccountCode, OwnerKind, TransferCode
+from portal.text import inline_label
+
+logger = logging.getLogger(__name__)
+
+OFFER_DAYS = 14
+
+# First key of the two-key advisory lock on a pool ("GAP1"); the second key is the pool's id.
+POOL_LOCK_CLASS = 0x47415031
+# Test hook: seconds a run pauses between computing and storing its result (only when PORTAL_TESTING is set).
+PAUSE_ENV = "ALLOCATION_RUN_PAUSE_SECONDS"
+
+
+def lock_pool(pool_id: int) -> None:
+    """Take the pool's advisory lock until the end of the current transaction (waits for the holder)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [POOL_LOCK_CLASS, pool_id])
+
+
+# --- allocation runs ----------------------------------------------------------------------------------------------
+
+
+def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
+    """Queue a what-if run of an open-access pool; the Celery task computes it after commit."""
+    _require_admin(by)
+    if policy not in {p.value for p in Policy}:
+        raise ValidationError({"policy": _("Choose a policy.")})
+    if pool.kind != PoolKind.OPEN_ACCESS:
+        raise ValidationError(
+            {"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")}
+        )
+    from allocations.capacity_tasks import execute_allocation_run
+
+    with transaction.atomic():
+        run = AllocationRun.objects.create(pool=pool, policy=policy, created_by=by)
+        transaction.on_commit(lambda: execute_allocation_run.delay(run.pk))
+    return run
+
+
+def _pause_for_tests() -> None:
+    if settings.TESTING and os.environ.get(PAUSE_ENV):
+        time.sleep(float(os.environ[PAUSE_ENV]))
+
+
+def run_execute(*, run_id: int) -> str:
+    """Compute a queued run (the Celery task). Idempotent: a run already computed, committed or discarded is left
+    alone, so a duplicate or redelivered task changes nothing; a run left "running" by a worker that died is
+    computed again from scratch (its first attempt's transaction was rolled back with the connection).
+
+    The computation holds the pool's advisory lock, so two runs of one pool never overlap. Returns the status.
+    """
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            return run.status
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or timezone.now()
+        run.attempts += 1
+        run.save(update_fields=["status", "started_at", "attempts"])
+    try:
+        with transaction.atomic():
+            lock_pool(run.pool_id)
+            run = AllocationRun.objects.select_for_update().select_related("pool").get(pk=run_id)
+            if run.status != RunStatus.RUNNING:
+                return run.status  # a concurrent delivery finished it while we waited for the lock
+            run.locked_at = timezone.now()
+            snapshot, digest = selectors.inputs_snapshot(pool=run.pool)
+            requests = [
+                Request(id=i, rank=r, requested=q, minimum=m, submitted=s) for i, r, q, m, s in snapshot["requests"]
+            ]
+            result = allocate(requests, snapshot["balance"], run.policy)
+            _pause_for_tests()
+            ranks = {row[0]: row[1] for row in snapshot["requests"]}
+            AllocationResult.objects.bulk_create(
+                (
+                    AllocationResult(
+                        run=run,
+                        application_id=a.id,
+                        position=a.position,
+                        rank=ranks[a.id],
+                        requested_seconds=a.requested,
+                        minimum_seconds=a.minimum,
+                        granted_seconds=a.granted,
+                        outcome=Outcome.WAITLISTED
+                        if a.waitlisted
+                        else (Outcome.PARTIAL if a.partial else Outcome.FULL),
+                        reason=a.reason.value,
+                        available_seconds=a.available,
+                        share_bp=a.share_bp,
+                    )
+                    for a in result.allocations
+                ),
+                batch_size=5000,
+            )
+            run.inputs, run.inputs_hash = snapshot, digest
+            run.capacity_seconds = result.capacity
+            run.granted_seconds = result.total_granted
+            run.status = RunStatus.SUCCEEDED
+            run.finished_at = timezone.now()
+            run.save()
+            return run.status
+    except Exception as exc:  # a bug or bad data: record it on the run, never leave it "running" forever
+        logger.exception("allocation run %s failed", run_id)
+        AllocationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return RunStatus.FAILED
+
+
+def _decided(run: AllocationRun, by: User) -> None:
+    if run.status == RunStatus.COMMITTED:
+        raise ValidationError(_("This run was already committed."))
+    if run.status == RunStatus.DISCARDED:
+        raise ValidationError(_("This run was discarded."))
+    if run.status != RunStatus.SUCCEEDED:
+        raise ValidationError(
+            _("This run has no result to decide on yet (it is %(status)s).")
+            % {"status": inline_label(RunStatus(run.status).label)}
+        )
+
+
+def _apply_transitions(
+    applications: list[Application],
+    *,
+    action: Action,
+    roles_of: Callable[[Application], frozenset[Role]],
+    by: User | None,
+    comment: str = "",
+    now=None,
+) -> None:
+    """Apply one action of the workflow table to locked applications, with one append-only event each."""
+    now = now or timezone.now()
+    events = []
+    by_target: dict[Status, list[int]] = {}
+    for application in applications:
+        rule = transition_for(application.status, action)
+        if rule is None:
+            raise TransitionRefused(
+                _("You cannot %(action)s an application that is %(status)s.")
+                % {"action": Action(action).label, "status": inline_label(Status(application.status).label)},
+                code="transition",
+            )
+        if not roles_of(application) & rule.who:
+            raise PermissionDenied(
+                _("Only %(roles)s may %(action)s this application.")
+                % {
+                    "roles": _(" or ").join(inline_label(Role(r).label) for r in sorted(rule.who)),
+                    "action": Action(action).label,
+                }
+            )
+        events.append(
+            ApplicationEvent(
+                application=application,
+                actor=by,
+                action=action,
+                from_status=application.status,
+                to_status=rule.to,
+                comment=comment,
+            )
+        )
+        by_target.setdefault(rule.to, []).append(application.pk)
+        application.status = rule.to
+    for status, ids in by_target.items():
+        Application.objects.filter(pk__in=ids).update(status=status, updated_at=now)
+    ApplicationEvent.objects.bulk_create(events, batch_size=5000)
+
+
+def _slurm_account(application_id: int, reference: str | None) -> str:
+    return (reference or f"gap-app-{application_id}").lower()
+
+
+def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS) -> AllocationRun:
+    """Turn a computed run into offers, in one transaction: re-check that the pool balance and the candidate
+    applications did not change since the run (else refuse: run the pool again), create one grant per granted
+    application with its ledger account and a pool -> grant transfer, move the applications to "offered" and queue
+    the offer emails after commit. Serialised with runs and other commits of the pool by its advisory lock;
+    the ledger's no-overdraft flag on the pool account is the last guard."""
+    _require_admin(by)
+    now = now or timezone.now()
+    pool_id = AllocationRun.objects.filter(pk=run_id).values_list("pool_id", flat=True).first()
+    if pool_id is None:
+        raise AllocationRun.DoesNotExist
+    with transaction.atomic():
+        # The pool lock first, then the run's row: the same order as run_execute, so the two never deadlock.
+        lock_pool(pool_id)
+        run = AllocationRun.objects.select_for_update(of=("self",)).select_related("pool__period").get(pk=run_id)
+        _decided(run, by)
+        pool = run.pool
+        period = pool.period
+        _snapshot, digest = selectors.inputs_snapshot(pool=pool)
+        if digest != run.inputs_hash:
+            raise ValidationError(
+                _(
+                    "The pool or its approved applications changed since this run was computed (another run was "
+                    "committed, an offer was declined or an application was approved). Discard it and run the pool "
+                    "again."
+                ),
+                code="stale",
+            )
+        granted = dict(
+            AllocationResult.objects.filter(run=run, granted_seconds__gt=0).values_list(
+                "application_id", "granted_seconds"
+            )
+        )
+        applications = list(
+            Application.objects.select_for_update()
+            .filter(pk__in=list(granted))
+            .order_by("pk")
+            .only("pk", "status", "reference")
+        )
+        admin_roles = frozenset({Role.ALLOCATION_ADMIN})
+        _apply_transitions(applications, action=Action.OFFER, roles_of=lambda _a: admin_roles, by=by, now=now)
+        ledger = gpu_ledger()
+        accounts = [
+            _new_account(
+                code=AccountCode.GRANT,
+                owner_kind=OwnerKind.GRANT,
+                owner_ref=f"grant:{a.pk}:{period.pk}",
+                name=f"{_slurm_account(a.pk, a.reference)} {period}",
+                ledger=ledger,
+            )
+            for a in applications
+        ]
+        Account.objects.bulk_create(accounts, batch_size=5000)
+        respond_by = now + timezone.timedelta(days=offer_days)
+        grants = [
+            Grant(
+                application_id=a.pk,
+                gigafactory_id=period.gigafactory_id,
+                period=period,
+                pool=pool,
+                run=run,
+                granted_seconds=granted[a.pk],
+                slurm_account=_slurm_account(a.pk, a.reference),
+                starts_on=period.starts_on,
+                ends_on=period.ends_on,
+                offered_at=now,
+                respond_by=respond_by,
+                account=account,
+            )
+            for a, account in zip(applications, accounts, strict=True)
+        ]
+        Grant.objects.bulk_create(grants, batch_size=5000)
+        _post(
+            [
+                TransferSpec(
+                    id=_transfer_id(f"grant:{grant.pk}"),
+                    debit_account_id=pool.account_id,
+                    credit_account_id=grant.account_id,
+                    amount=grant.granted_seconds,
+                    ledger_id=ledger.pk,
+                    code=TransferCode.GRANT,
+                    user_data=f"grant {grant.pk} run {run.pk}",
+                )
+                for grant in grants
+            ],
+            by=by,
+        )
+        run.status = RunStatus.COMMITTED
+        run.decided_by, run.decided_at = by, now
+        run.save(update_fields=["status", "decided_by", "decided_at"])
+        from allocations.capacity_tasks import send_offer_emails
+
+        transaction.on_commit(lambda: send_offer_emails.delay(run.pk))
+    return run
+
+
+def run_discard(*, run_id: int, by: User) -> AllocationRun:
+    """Set a computed (or failed) run aside; it grants nothing."""
+    _require_admin(by)
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.FAILED:
+            _decided(run, by)
+        run.status = RunStatus.DISCARDED
+        run.decided_by, run.decided_at = by, timezone.now()
+        run.save(update_fields=["status", "decided_by", "decided_at"])
+    return run
