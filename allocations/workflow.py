@@ -45,7 +45,7 @@ class Action(models.TextChoices):
     APPROVE = "approve", _("approve")
     WAITLIST = "waitlist", _("waitlist")
     REJECT = "reject", _("reject")
-    # Offers and grants (allocations/capacity_services.py).
+    # Offers and grants (allocations/capacity_services/offers.py).
     OFFER = "offer", _("offer")
     ACCEPT = "accept", _("accept")
     DECLINE = "decline", _("decline")
@@ -119,14 +119,14 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.PANEL, Action.WAITLIST): Transition(to=Status.WAITLISTED, who=CALL_MANAGER),
     (Status.PANEL, Action.REJECT): Transition(to=Status.REJECTED, who=CALL_MANAGER),
     # Offers: committing an allocation run offers; the PI answers before the deadline, or the portal expires it;
-    # the portal activates an accepted grant when it starts (allocations/capacity_services.py).
+    # the portal activates an accepted grant when it starts (allocations/capacity_services/offers.py).
     (Status.APPROVED, Action.OFFER): Transition(to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN})),
     (Status.OFFERED, Action.ACCEPT): Transition(to=Status.ACCEPTED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.DECLINE): Transition(to=Status.DECLINED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.EXPIRE): Transition(to=Status.DECLINED, who=frozenset({Role.PORTAL})),
     (Status.ACCEPTED, Action.ACTIVATE): Transition(to=Status.ACTIVE, who=frozenset({Role.PORTAL})),
     # The portal closes the application with its last grant, when the grant's period has ended and its unused hours
-    # were reclaimed (allocations/usage_services.py); an accepted grant that never started closes the same way.
+    # were reclaimed (allocations/usage_services/reclaim.py); an accepted grant that never started closes the same way.
     (Status.ACTIVE, Action.CLOSE): Transition(to=Status.CLOSED, who=frozenset({Role.PORTAL})),
     (Status.ACCEPTED, Action.CLOSE): Transition(to=Status.CLOSED, who=frozenset({Role.PORTAL})),
 }

@@ -14,20 +14,42 @@ and the GPU-second ledger they share; this package re-exports them, so callers k
 ``from allocations import capacity_services as services; services.run_commit(...)``.
 """
 
-from allocations.capacity_services._common import NAMESPACE as NAMESPACE
-from allocations.capacity_services._common import gpu_ledger as gpu_ledger
-from allocations.capacity_services.offers import grant_close as grant_close
-from allocations.capacity_services.offers import grants_activate as grants_activate
-from allocations.capacity_services.offers import offer_emails_send as offer_emails_send
-from allocations.capacity_services.offers import offer_respond as offer_respond
-from allocations.capacity_services.offers import offers_expire as offers_expire
-from allocations.capacity_services.periods import period_create as period_create
-from allocations.capacity_services.periods import period_split as period_split
-from allocations.capacity_services.runs import OFFER_DAYS as OFFER_DAYS
-from allocations.capacity_services.runs import PAUSE_ENV as PAUSE_ENV
-from allocations.capacity_services.runs import POOL_LOCK_CLASS as POOL_LOCK_CLASS
-from allocations.capacity_services.runs import lock_pool as lock_pool
-from allocations.capacity_services.runs import run_commit as run_commit
-from allocations.capacity_services.runs import run_create as run_create
-from allocations.capacity_services.runs import run_discard as run_discard
-from allocations.capacity_services.runs import run_execute as run_execute
+from allocations.capacity_services._common import NAMESPACE, gpu_ledger
+from allocations.capacity_services.offers import (
+    grant_close,
+    grants_activate,
+    offer_emails_send,
+    offer_respond,
+    offers_expire,
+)
+from allocations.capacity_services.periods import period_create, period_split
+from allocations.capacity_services.runs import (
+    OFFER_DAYS,
+    PAUSE_ENV,
+    POOL_LOCK_CLASS,
+    lock_pool,
+    run_commit,
+    run_create,
+    run_discard,
+    run_execute,
+)
+
+__all__ = [
+    "NAMESPACE",
+    "OFFER_DAYS",
+    "PAUSE_ENV",
+    "POOL_LOCK_CLASS",
+    "gpu_ledger",
+    "grant_close",
+    "grants_activate",
+    "lock_pool",
+    "offer_emails_send",
+    "offer_respond",
+    "offers_expire",
+    "period_create",
+    "period_split",
+    "run_commit",
+    "run_create",
+    "run_discard",
+    "run_execute",
+]

@@ -13,39 +13,82 @@ One submodule per dashboard (``capacity_overview``, ``call_funnel``, ``compute_s
 ``from allocations import dashboard_selectors as selectors; selectors.overview(...)``.
 """
 
-from allocations.dashboard_selectors.awards_register import PUBLIC_APPLICATION_STATUSES as PUBLIC_APPLICATION_STATUSES
-from allocations.dashboard_selectors.awards_register import PUBLIC_FIELDS as PUBLIC_FIELDS
-from allocations.dashboard_selectors.awards_register import PUBLIC_ORDER as PUBLIC_ORDER
-from allocations.dashboard_selectors.awards_register import PublicAwardList as PublicAwardList
-from allocations.dashboard_selectors.awards_register import public_awards as public_awards
-from allocations.dashboard_selectors.awards_register import public_filter_choices as public_filter_choices
-from allocations.dashboard_selectors.call_funnel import _FUNNEL_AGGREGATES as _FUNNEL_AGGREGATES
-from allocations.dashboard_selectors.call_funnel import DECISION_ACTIONS as DECISION_ACTIONS
-from allocations.dashboard_selectors.call_funnel import FUNNEL_STAGES as FUNNEL_STAGES
-from allocations.dashboard_selectors.call_funnel import FUNNEL_STATUSES as FUNNEL_STATUSES
-from allocations.dashboard_selectors.call_funnel import Funnel as Funnel
-from allocations.dashboard_selectors.call_funnel import FunnelRow as FunnelRow
-from allocations.dashboard_selectors.call_funnel import funnel as funnel
-from allocations.dashboard_selectors.capacity_overview import SUMMED as SUMMED
-from allocations.dashboard_selectors.capacity_overview import Overview as Overview
-from allocations.dashboard_selectors.capacity_overview import OverviewRow as OverviewRow
-from allocations.dashboard_selectors.capacity_overview import overview as overview
-from allocations.dashboard_selectors.compute_shares import CallDemand as CallDemand
-from allocations.dashboard_selectors.compute_shares import Distribution as Distribution
-from allocations.dashboard_selectors.compute_shares import FundFigures as FundFigures
-from allocations.dashboard_selectors.compute_shares import PartnerShare as PartnerShare
-from allocations.dashboard_selectors.compute_shares import ShareRow as ShareRow
-from allocations.dashboard_selectors.compute_shares import distribution as distribution
-from allocations.dashboard_selectors.compute_shares import fund_and_partners as fund_and_partners
-from allocations.dashboard_selectors.filters import ACCEPTED as ACCEPTED
-from allocations.dashboard_selectors.filters import GRANTED as GRANTED
-from allocations.dashboard_selectors.filters import SECONDS_PER_DAY as SECONDS_PER_DAY
-from allocations.dashboard_selectors.filters import FilterChoices as FilterChoices
-from allocations.dashboard_selectors.filters import Filters as Filters
-from allocations.dashboard_selectors.filters import as_of as as_of
-from allocations.dashboard_selectors.filters import dashboard_access as dashboard_access
-from allocations.dashboard_selectors.filters import filter_choices as filter_choices
-from allocations.dashboard_selectors.filters import permille as permille
-from allocations.dashboard_selectors.filters import quarter_bounds as quarter_bounds
-from allocations.dashboard_selectors.reviewer_load import ReviewerLoad as ReviewerLoad
-from allocations.dashboard_selectors.reviewer_load import reviewers as reviewers
+from allocations.dashboard_selectors.awards_register import (
+    PUBLIC_APPLICATION_STATUSES,
+    PUBLIC_FIELDS,
+    PUBLIC_ORDER,
+    PublicAwardList,
+    public_awards,
+    public_filter_choices,
+)
+from allocations.dashboard_selectors.call_funnel import (
+    _FUNNEL_AGGREGATES,
+    DECISION_ACTIONS,
+    FUNNEL_STAGES,
+    FUNNEL_STATUSES,
+    Funnel,
+    FunnelRow,
+    funnel,
+)
+from allocations.dashboard_selectors.capacity_overview import SUMMED, Overview, OverviewRow, overview
+from allocations.dashboard_selectors.compute_shares import (
+    CallDemand,
+    Distribution,
+    FundFigures,
+    PartnerShare,
+    ShareRow,
+    distribution,
+    fund_and_partners,
+)
+from allocations.dashboard_selectors.filters import (
+    ACCEPTED,
+    GRANTED,
+    SECONDS_PER_DAY,
+    FilterChoices,
+    Filters,
+    as_of,
+    dashboard_access,
+    filter_choices,
+    permille,
+    quarter_bounds,
+)
+from allocations.dashboard_selectors.reviewer_load import ReviewerLoad, reviewers
+
+__all__ = [
+    "ACCEPTED",
+    "DECISION_ACTIONS",
+    "FUNNEL_STAGES",
+    "FUNNEL_STATUSES",
+    "GRANTED",
+    "PUBLIC_APPLICATION_STATUSES",
+    "PUBLIC_FIELDS",
+    "PUBLIC_ORDER",
+    "SECONDS_PER_DAY",
+    "SUMMED",
+    "_FUNNEL_AGGREGATES",
+    "CallDemand",
+    "Distribution",
+    "FilterChoices",
+    "Filters",
+    "FundFigures",
+    "Funnel",
+    "FunnelRow",
+    "Overview",
+    "OverviewRow",
+    "PartnerShare",
+    "PublicAwardList",
+    "ReviewerLoad",
+    "ShareRow",
+    "as_of",
+    "dashboard_access",
+    "distribution",
+    "filter_choices",
+    "fund_and_partners",
+    "funnel",
+    "overview",
+    "permille",
+    "public_awards",
+    "public_filter_choices",
+    "quarter_bounds",
+    "reviewers",
+]

@@ -22,25 +22,47 @@ The code lives in submodules that follow these steps (``clusters``, ``imports``,
 ``from allocations import usage_services as services; services.usage_import_create(...)``.
 """
 
-from allocations.usage_services._common import NAMESPACE as NAMESPACE
-from allocations.usage_services.alerts import alerts_check as alerts_check
-from allocations.usage_services.clusters import cluster_create as cluster_create
-from allocations.usage_services.clusters import cluster_token_create as cluster_token_create
-from allocations.usage_services.clusters import cluster_token_revoke as cluster_token_revoke
-from allocations.usage_services.imports import CHARGEABLE as CHARGEABLE
-from allocations.usage_services.imports import CLUSTER_LOCK_CLASS as CLUSTER_LOCK_CLASS
-from allocations.usage_services.imports import COPY_LINES as COPY_LINES
-from allocations.usage_services.imports import MAX_PUSH_RECORDS as MAX_PUSH_RECORDS
-from allocations.usage_services.imports import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
-from allocations.usage_services.imports import PROGRESS_EVERY as PROGRESS_EVERY
-from allocations.usage_services.imports import STAGE_COLUMNS as STAGE_COLUMNS
-from allocations.usage_services.imports import TRANSITIONS as TRANSITIONS
-from allocations.usage_services.imports import Report as Report
-from allocations.usage_services.imports import usage_import_create as usage_import_create
-from allocations.usage_services.imports import usage_import_process as usage_import_process
-from allocations.usage_services.imports import usage_records_push as usage_records_push
-from allocations.usage_services.ledger import consumed_account as consumed_account
-from allocations.usage_services.ledger import post_usage as post_usage
-from allocations.usage_services.reclaim import grant_reclaim as grant_reclaim
-from allocations.usage_services.reclaim import next_pool as next_pool
-from allocations.usage_services.reclaim import reclaim_ended_periods as reclaim_ended_periods
+from allocations.usage_services._common import NAMESPACE
+from allocations.usage_services.alerts import alerts_check
+from allocations.usage_services.clusters import cluster_create, cluster_token_create, cluster_token_revoke
+from allocations.usage_services.imports import (
+    CHARGEABLE,
+    CLUSTER_LOCK_CLASS,
+    COPY_LINES,
+    MAX_PUSH_RECORDS,
+    MAX_UPLOAD_BYTES,
+    PROGRESS_EVERY,
+    STAGE_COLUMNS,
+    TRANSITIONS,
+    Report,
+    usage_import_create,
+    usage_import_process,
+    usage_records_push,
+)
+from allocations.usage_services.ledger import consumed_account, post_usage
+from allocations.usage_services.reclaim import grant_reclaim, next_pool, reclaim_ended_periods
+
+__all__ = [
+    "CHARGEABLE",
+    "CLUSTER_LOCK_CLASS",
+    "COPY_LINES",
+    "MAX_PUSH_RECORDS",
+    "MAX_UPLOAD_BYTES",
+    "NAMESPACE",
+    "PROGRESS_EVERY",
+    "STAGE_COLUMNS",
+    "TRANSITIONS",
+    "Report",
+    "alerts_check",
+    "cluster_create",
+    "cluster_token_create",
+    "cluster_token_revoke",
+    "consumed_account",
+    "grant_reclaim",
+    "next_pool",
+    "post_usage",
+    "reclaim_ended_periods",
+    "usage_import_create",
+    "usage_import_process",
+    "usage_records_push",
+]
