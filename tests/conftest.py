@@ -1,6 +1,7 @@
 """Shared fixtures: the named cast (alice, bob, carol, dora), a real Celery worker and a Chromium browser."""
 
 import os
+import re
 import time
 from collections.abc import Callable
 
@@ -221,4 +222,18 @@ def login(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def login_with_totp(page, user, screenshot: str | None = None) -> None:
+    """Sign in with password and the current code of ``user.totp_secret`` (see :func:`activate_totp`); with
+    ``screenshot``, the code page is checked with axe-core and saved first."""
+    from tests.accounts.helpers import current_totp_code
+
+    login(page, user.email)
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    if screenshot:
+        assert_accessible(page, screenshot)
+    page.get_by_label("Code").fill(current_totp_code(user.totp_secret))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
     page.wait_for_load_state()

@@ -2,37 +2,26 @@
 runs the Large Scale pool, watches the run finish and commits it; alice accepts her offer and sees her grant."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 
 from allocations.capacity_models import Grant, GrantStatus
-from tests.conftest import assert_accessible, login, open_menu
+from tests.conftest import activate_totp, assert_accessible, login, login_with_totp, open_menu
 from tests.factories import CallFactory, GigafactoryFactory, approved_application, ensure_platform_groups
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery]
 
 
-def _totp(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
 def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, alice_org):
     ensure_platform_groups()
-    secret = generate_totp_secret()
-    TOTP.activate(carol, secret)
+    activate_totp(carol)
     gigafactory = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE")
     call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[gigafactory])
     approved_application(call=call, requested=50_000, minimum=30_000, rank=1, organisation=alice_org, pi=alice)
     approved_application(call=call, requested=30_000, minimum=25_000, rank=2)
     approved_application(call=call, requested=20_000, minimum=15_000, rank=3)
 
-    login(page, carol.email)
-    assert_accessible(page, "allocation-mfa")
-    page.get_by_label("Code").fill(_totp(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_load_state()
+    login_with_totp(page, carol, screenshot="allocation-mfa")
     open_menu(page, "Staff")
     page.get_by_role("link", name="Allocation").click()
     page.wait_for_url(re.compile(r"/staff/allocation/$"))

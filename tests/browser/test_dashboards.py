@@ -6,26 +6,17 @@ import re
 
 import pytest
 
-from tests.accounts.helpers import current_totp_code
 from tests.allocations.dashboards.conftest import _platform_groups, activate_totp, seeded  # noqa: F401
-from tests.conftest import assert_accessible, login
+from tests.conftest import assert_accessible, login_with_totp
 
 pytestmark = [pytest.mark.browser]
-
-
-def _login_with_totp(page, user) -> None:
-    login(page, user.email)
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.get_by_label("Code").fill(current_totp_code(user.totp_secret))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
 
 
 def test_carol_reads_the_dashboards(page, carol, seeded):  # noqa: F811
     activate_totp(carol)
     # Below 1200 px the navigation collapses behind its toggle (carol's many roles overfill the expanded bar).
     page.set_viewport_size({"width": 1180, "height": 900})
-    _login_with_totp(page, carol)
+    login_with_totp(page, carol)
     page.goto("/staff/dashboards/")
     page.wait_for_url(re.compile(r"/staff/dashboards/$"))
     assert page.get_by_role("heading", name="Capacity and use per Gigafactory and quarter").is_visible()

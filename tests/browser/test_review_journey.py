@@ -11,8 +11,7 @@ from accounts.models import MembershipRole
 from accounts.roles import PlatformRole
 from allocations.models import AIDomain, Status
 from reviews import services
-from tests.accounts.helpers import current_totp_code
-from tests.conftest import assert_accessible, login, open_menu, wait_for
+from tests.conftest import assert_accessible, login, login_with_totp, open_menu, wait_for
 from tests.factories import CallFactory, MembershipFactory, OrganisationFactory, UserFactory, ensure_platform_groups
 from tests.factories.reviews import (
     ReviewerProfileFactory,
@@ -25,14 +24,6 @@ from tests.factories.reviews import (
 from tests.reviews.conftest import with_totp  # noqa: F401  (the reusable TOTP fixture of the review tests)
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery]
-
-
-def _login_with_totp(page, user) -> None:
-    login(page, user.email)
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    page.get_by_label("Code").fill(current_totp_code(user.totp_secret))
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
 
 
 def _logout(page) -> None:
@@ -78,7 +69,7 @@ def test_review_journey(page, journey, alice):
     # Staff navigation bars are long; a desktop-wide window keeps the language switcher inside the bar.
 
     # bob: inbox, declares no conflict, scores and submits.
-    _login_with_totp(page, bob)
+    login_with_totp(page, bob)
     open_menu(page, "Staff")
     page.get_by_role("link", name="Reviews", exact=True).click()
     page.wait_for_url(re.compile(r"/staff/reviews/$"))
@@ -125,7 +116,7 @@ def test_review_journey(page, journey, alice):
     _logout(page)
 
     # carol: ranks the panel (moves alice's application up, with a justification) and approves it.
-    _login_with_totp(page, carol)
+    login_with_totp(page, carol)
     open_menu(page, "Staff")
     page.get_by_role("link", name="Review management").click()
     page.get_by_role("link", name=re.compile(r"^Panel")).first.click()
