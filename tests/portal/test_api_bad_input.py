@@ -14,6 +14,8 @@ from accounts.models import Organisation, User
 from allocations.capacity_models import AllocationRun, Grant
 from allocations.models import Application
 from reviews.models import Review, ReviewAssignment
+from tests.factories import ensure_platform_groups
+from tests.factories.allocations import SEEDED_MODES, access_mode
 
 BODIES = [
     ("application/json", "{}"),
@@ -53,6 +55,10 @@ def _ids(path: str) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_no_write_endpoint_answers_bad_input_with_a_server_error(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    # The rows of the data migrations, which an earlier transactional test may have flushed.
+    ensure_platform_groups()
+    for code in SEEDED_MODES:
+        access_mode(code)
     call_command("seed_demo", force=True, verbosity=0)
     users = [User.objects.get(email=f"{name}@demo.gigafactory.eu") for name in ("alice", "bob", "carol")]
     calls = _write_paths()
