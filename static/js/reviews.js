@@ -5,9 +5,9 @@
     const counter = document.getElementById(area.getAttribute("data-counter"));
     const max = parseInt(area.getAttribute("maxlength"), 10);
     if (!counter || !max) return;
+    const lang = document.documentElement.lang || undefined;
+    const sentence = counter.getAttribute("data-sentence") || "__LEFT__ / __MAX__";
     function update() {
-      const lang = document.documentElement.lang || undefined;
-      const sentence = counter.getAttribute("data-sentence") || "__LEFT__ / __MAX__";
       counter.textContent = sentence
         .replace("__LEFT__", (max - area.value.length).toLocaleString(lang))
         .replace("__MAX__", max.toLocaleString(lang));

@@ -5,8 +5,6 @@ validation errors are 400s with field errors, missing or foreign objects 404s, f
 
 import re
 
-import pytest
-from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -14,8 +12,6 @@ from accounts.models import Organisation, User
 from allocations.capacity_models import AllocationRun, Grant
 from allocations.models import Application
 from reviews.models import Review, ReviewAssignment
-from tests.factories import ensure_platform_groups
-from tests.factories.allocations import SEEDED_MODES, access_mode
 
 BODIES = [
     ("application/json", "{}"),
@@ -52,14 +48,7 @@ def _ids(path: str) -> list[str]:
     return [str(pk) for pk in pks] + ["999999"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_write_endpoint_answers_bad_input_with_a_server_error(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    # The rows of the data migrations, which an earlier transactional test may have flushed.
-    ensure_platform_groups()
-    for code in SEEDED_MODES:
-        access_mode(code)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_no_write_endpoint_answers_bad_input_with_a_server_error(demo_data):
     users = [User.objects.get(email=f"{name}@demo.gigafactory.eu") for name in ("alice", "bob", "carol")]
     calls = _write_paths()
     assert len(calls) >= 25, calls  # the schema was read

@@ -7,8 +7,6 @@ design, and is left out.)"""
 
 import re
 
-import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -19,8 +17,6 @@ from allocations.usage_models import UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
 from tests.conftest import activate_totp
-from tests.factories import ensure_platform_groups
-from tests.factories.allocations import SEEDED_MODES, access_mode
 
 FORMS = [
     {},
@@ -114,14 +110,7 @@ def _urls(pattern: str) -> list[str]:
     return urls
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_page_answers_bad_input_with_a_server_error(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    # The rows of the data migrations, which an earlier transactional test may have flushed.
-    ensure_platform_groups()
-    for code in SEEDED_MODES:
-        access_mode(code)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_no_page_answers_bad_input_with_a_server_error(demo_data):
     patterns = sorted({p for p in _patterns() if not p.startswith("api/") and p != "healthz"})
     assert len(patterns) > 60, patterns
     errors, statuses = [], {}
