@@ -4,7 +4,7 @@ from django.utils import timezone
 from accounts.models import Invitation, InvitationStatus
 
 
-@shared_task
+@shared_task(name="accounts.purge_expired_invitations")
 def purge_expired_invitations() -> int:
     """Marks pending invitations past their 7 days as revoked (idempotent)."""
     cutoff = timezone.now() - timezone.timedelta(days=Invitation.VALID_DAYS)

@@ -12,16 +12,16 @@ from allocations import dashboard_services
 # sent, the task its commit queues; the run itself (a what-if) changes nothing.
 REFRESH_AFTER = frozenset(
     {
-        "allocations.usage_tasks.process_usage_import",
-        "allocations.usage_tasks.reclaim_ended_periods",
-        "allocations.capacity_tasks.send_offer_emails",
-        "allocations.capacity_tasks.expire_offers",
-        "allocations.capacity_tasks.activate_grants",
+        "allocations.usage.process_import",
+        "allocations.usage.reclaim_ended_periods",
+        "allocations.capacity.send_offer_emails",
+        "allocations.capacity.expire_offers",
+        "allocations.capacity.activate_grants",
     }
 )
 
 
-@shared_task(name="allocations.dashboard_tasks.refresh_usage_summary", acks_late=True)
+@shared_task(name="allocations.dashboards.refresh_usage_summary", acks_late=True)
 def refresh_usage_summary(trigger: str = "schedule") -> int:
     """Beat (every 5 minutes) and after imports: rebuild the per-grant usage summary; returns the grants summarised."""
     return dashboard_services.usage_summary_refresh(trigger=trigger).grants

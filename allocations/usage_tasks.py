@@ -5,13 +5,13 @@ from celery import shared_task
 from allocations import usage_services
 
 
-@shared_task(acks_late=True)
+@shared_task(name="allocations.usage.process_import", acks_late=True)
 def process_usage_import(import_id: int) -> str:
     """Parse, stage and merge one uploaded import. A redelivered task merges the same records again: no change."""
     return usage_services.usage_import_process(import_id=import_id)
 
 
-@shared_task
+@shared_task(name="allocations.usage.reclaim_ended_periods")
 def reclaim_ended_periods() -> int:
     """Beat, daily: reclaim unused hours of grants whose period ended into the next period's pools (once each)."""
     return usage_services.reclaim_ended_periods()

@@ -271,42 +271,42 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
-    "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
 }
 # Apps add their periodic tasks here, next to this one, so the whole schedule reads in one place.
 CELERY_BEAT_SCHEDULE.update(
     {
         "accounts-purge-expired-invitations": {
-            "task": "accounts.tasks.purge_expired_invitations",
+            "task": "accounts.purge_expired_invitations",
             "schedule": crontab(hour=3, minute=17),
         },
         "allocations-draft-reminders": {
-            "task": "allocations.tasks.send_draft_reminders",
+            "task": "allocations.applications.send_draft_reminders",
             "schedule": crontab(minute=5),
         },
         "reviews-review-reminders": {
-            "task": "reviews.tasks.send_review_reminders",
+            "task": "reviews.send_review_reminders",
             "schedule": crontab(minute=35),
         },
         "reviews-close-expired-reply-windows": {
-            "task": "reviews.tasks.close_expired_reply_windows",
+            "task": "reviews.close_expired_reply_windows",
             "schedule": 600.0,
         },
         "ledger-void-expired-pending-transfers": {
-            "task": "ledger.tasks.void_expired_pending_transfers",
+            "task": "ledger.void_expired_pending_transfers",
             "schedule": 300.0,
         },
-        "allocations-expire-offers": {"task": "allocations.capacity_tasks.expire_offers", "schedule": 900.0},
+        "allocations-expire-offers": {"task": "allocations.capacity.expire_offers", "schedule": 900.0},
         "allocations-activate-grants": {
-            "task": "allocations.capacity_tasks.activate_grants",
+            "task": "allocations.capacity.activate_grants",
             "schedule": crontab(minute=10),
         },
         "allocations-reclaim-unused-hours": {
-            "task": "allocations.usage_tasks.reclaim_ended_periods",
+            "task": "allocations.usage.reclaim_ended_periods",
             "schedule": crontab(hour=2, minute=30),
         },
         "allocations-refresh-usage-summary": {
-            "task": "allocations.dashboard_tasks.refresh_usage_summary",
+            "task": "allocations.dashboards.refresh_usage_summary",
             "schedule": 300.0,
         },
     }

@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 HEARTBEAT_KEY = "celery:heartbeat"
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(name="portal.send_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_email(*, to: list[str], subject: str, body: str, html: str | None = None) -> int:
     """Send one email. Queued with ``portal.emails.queue_email`` after the transaction commits."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
@@ -18,7 +18,7 @@ def send_email(*, to: list[str], subject: str, body: str, html: str | None = Non
     return message.send()
 
 
-@shared_task
+@shared_task(name="portal.heartbeat")
 def heartbeat() -> float:
     """Records that a worker ran a task; beat schedules it every minute."""
     now = time.time()

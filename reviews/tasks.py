@@ -3,13 +3,13 @@ from celery import shared_task
 from reviews import services
 
 
-@shared_task
+@shared_task(name="reviews.send_review_reminders")
 def send_review_reminders() -> int:
     """Beat, hourly: remind reviewers 3 days before the due date and when overdue (each reminder once)."""
     return services.review_reminders_send()
 
 
-@shared_task
+@shared_task(name="reviews.close_expired_reply_windows")
 def close_expired_reply_windows() -> int:
     """Beat, every 10 minutes: applications whose reply deadline passed go to the panel."""
     return services.reply_windows_close()
