@@ -6,7 +6,8 @@ Used by `make run` and `make test` when DATABASE_URL / REDIS_URL are unset. Prin
     python scripts/devservices.py stop           # both
     python scripts/devservices.py stop-started   # only those named in $DEVSERVICES_STARTED (set by start)
 
-Data stays under ./var/pg and ./var/redis, so a second start reuses it. `start` also exports
+Data stays under ./var/pg and ./var/redis (or $DEVSERVICES_DIR), so a second start reuses it; Redis snapshots
+every minute and keeps an append-only file, so queued tasks survive `make stop`. `start` also exports
 DEVSERVICES_STARTED, the services it launched itself (empty when they were already running), so a caller
 such as `make run` stops only those when it exits.
 """
@@ -22,7 +23,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+# DEVSERVICES_DIR moves the data elsewhere (a scratch instance for a load run or a test).
+VAR = Path(os.environ.get("DEVSERVICES_DIR") or ROOT / "var")
 PGDATA = VAR / "pg"
 REDIS_DIR = VAR / "redis"
 REDIS_PORT = int(os.environ.get("DEV_REDIS_PORT", "6389"))
@@ -98,8 +100,13 @@ def start_redis() -> str:
                 str(REDIS_DIR / "redis.pid"),
                 "--logfile",
                 str(REDIS_DIR / "redis.log"),
+                # Each option value is its own argument: "60 1" as one would be read as an empty save rule
+                # and turn snapshots off. The append-only file keeps queued tasks across a stop (fsync each second).
                 "--save",
-                "60 1",
+                "60",
+                "1",
+                "--appendonly",
+                "yes",
             ],
             check=True,
         )
