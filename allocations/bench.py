@@ -60,9 +60,9 @@ def _solver_rows() -> list[dict]:
 def _database_rows(count: int = 10_000) -> list[dict]:
     from accounts.models import Organisation
     from allocations import capacity_services as services
+    from allocations.applications.workflow import Status
     from allocations.capacity_models import Grant, Pool
     from allocations.models import AccessMode, Application, Call, CallStatus, Gigafactory
-    from allocations.workflow import Status
 
     tag = uuid.uuid4().hex[:8]
     admin = get_user_model().objects.create(email=f"bench-{tag}@example.invalid", full_name="Bench", is_superuser=True)

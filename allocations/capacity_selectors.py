@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role, is_platform_staff
+from allocations.applications.workflow import Status
 from allocations.capacity_models import (
     AllocationResult,
     AllocationRun,
@@ -28,7 +29,6 @@ from allocations.capacity_models import (
 )
 from allocations.models import Application, Call
 from allocations.solver import Reason
-from allocations.workflow import Status
 from ledger.models import Account, Ledger, Partner, Transfer
 
 SECONDS_PER_HOUR = 3600

@@ -139,7 +139,7 @@ def _applications(stdout, calls: dict[str, Call]) -> None:
         return
     if Application.objects.filter(organisation=organisation).exists():
         return
-    from allocations import services
+    from allocations.applications import services
 
     large = calls["large-scale"]
     draft = services.application_create(call=large, organisation=organisation, by=alice)

@@ -1,13 +1,4 @@
-from celery import shared_task
+"""Celery autodiscovers only ``<app>.tasks``: each context's task module is imported here."""
 
-from allocations import services
-
-
-@shared_task(name="allocations.applications.send_draft_reminders")
-def send_draft_reminders() -> int:
-    """Beat, hourly: remind owners of drafts 7 days and 1 day before the cut-off (each reminder once)."""
-    return services.draft_reminders_send()
-
-
-# Celery autodiscovers only tasks.py: the other task modules are imported here.
-from allocations import capacity_tasks, dashboard_tasks, usage_tasks  # noqa: E402, F401
+from allocations import capacity_tasks, dashboard_tasks, usage_tasks  # noqa: F401
+from allocations.applications import tasks as application_tasks  # noqa: F401

@@ -1,23 +1,10 @@
-from django.urls import path
+"""The app's pages: one URL module per context, mounted at the site root (URL names are not namespaced)."""
 
-from allocations import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("calls/", views.call_list, name="call_list"),
-    path("calls/<slug:slug>/", views.call_detail, name="call_detail"),
-    path("calls/<slug:slug>/apply/", views.call_apply, name="call_apply"),
-    path("applications/", views.application_dashboard, name="application_dashboard"),
-    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
-    path("applications/<int:pk>/edit/<str:section>/", views.application_section, name="application_section"),
-    path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
-    path(
-        "applications/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"
-    ),
-    path(
-        "applications/<int:pk>/attachments/<int:attachment_pk>/delete/",
-        views.attachment_delete,
-        name="attachment_delete",
-    ),
-    path("applications/<int:pk>/submit/", views.application_submit, name="application_submit"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path("", include("allocations.applications.urls")),
+    path("", include("allocations.usage_urls")),
+    path("", include("allocations.capacity_urls")),
+    path("", include("allocations.dashboard_urls")),
 ]

@@ -346,8 +346,8 @@ SPECTACULAR_SETTINGS = {
         "PoolKindEnum": "allocations.capacity_models.PoolKind",
         "AllocationOutcomeEnum": "allocations.capacity_models.Outcome",
         # Several models have a "status", "kind", "code" or "format" field: name each choice set once.
-        "ApplicationStatusEnum": "allocations.workflow.Status",
-        "ApplicationActionEnum": "allocations.workflow.Action",
+        "ApplicationStatusEnum": "allocations.applications.workflow.Status",
+        "ApplicationActionEnum": "allocations.applications.workflow.Action",
         "CallStatusEnum": "allocations.models.calls.CallStatus",
         "GigafactoryStatusEnum": "allocations.models.calls.GigafactoryStatus",
         "AttachmentKindEnum": "allocations.models.applications.AttachmentKind",

@@ -9,8 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
-from allocations import api as allocations_api
 from allocations import capacity_api, dashboard_api, usage_api
+from allocations.applications import api as allocations_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api
@@ -52,9 +52,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("allocations.urls")),
-    path("", include("allocations.usage_urls")),
-    path("", include("allocations.capacity_urls")),
-    path("", include("allocations.dashboard_urls")),
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

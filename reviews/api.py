@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations import selectors as application_selectors
+from allocations.applications import selectors as application_selectors
 from allocations.models import Application, Call
 from portal.api import conflict
 from reviews import selectors, services

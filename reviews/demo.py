@@ -84,7 +84,7 @@ def _pdf() -> bytes:
 
 def _large_scale_application(stdout) -> None:
     """A submitted Large Scale application of Nordlys Analytics, so that reviewers have something to review."""
-    from allocations import services as application_services
+    from allocations.applications import services as application_services
 
     nora = User.objects.filter(email=NORA).first()
     organisation = Organisation.objects.filter(memberships__user=nora).first() if nora else None

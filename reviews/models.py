@@ -1,7 +1,7 @@
 """Review stage: reviewer profiles, eligibility checks, assignments, reviews, right to reply, panel and audit.
 
-Application status changes go through ``allocations.services.application_transition``; these tables hold what
-the review stage adds. ``ReviewEvent``, ``RankMove`` and submitted ``Review`` rows are append-only (database
+Application status changes go through ``allocations.applications.services.application_transition``; these tables
+hold what the review stage adds. ``ReviewEvent``, ``RankMove`` and submitted ``Review`` rows are append-only (database
 triggers in the migrations refuse UPDATE and DELETE).
 """
 
@@ -14,8 +14,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from allocations.applications.workflow import Status
 from allocations.models import AIDomain
-from allocations.workflow import Status
 
 REPLY_MAX_CHARS = 5000
 

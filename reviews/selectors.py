@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 from accounts.roles import PlatformRole, has_role
+from allocations.applications.workflow import Status
 from allocations.models import Application, ApplicationMember, Call, CallCutoff, RubricCriterion
-from allocations.workflow import Status
 from reviews import assignment as assignment_rules
 from reviews import scoring
 from reviews.models import (

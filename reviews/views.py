@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allocations import selectors as application_selectors
+from allocations.applications import selectors as application_selectors
+from allocations.applications.workflow import Role, Status
 from allocations.models import Application, Call, CallCutoff
-from allocations.workflow import Role, Status
 from portal.forms import apply_service_errors
 from reviews import selectors, services
 from reviews.forms import (

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations import capacity_selectors as selectors
+from allocations.applications.services import TransitionRefused
+from allocations.applications.workflow import Action, Role, Status, transition_for
 from allocations.capacity_models import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from allocations.capacity_services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
 from allocations.models import Application, ApplicationEvent
-from allocations.services import TransitionRefused
 from allocations.solver import Policy, Request, allocate
-from allocations.workflow import Action, Role, Status, transition_for
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
 from portal.text import inline_label

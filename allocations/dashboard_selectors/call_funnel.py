@@ -7,10 +7,10 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from allocations.applications.workflow import Action, Status
 from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary
 from allocations.dashboard_selectors.filters import Filters, as_of, permille, quarter_bounds
 from allocations.models import Call, CallCutoff
-from allocations.workflow import Action, Status
 
 # --- 2. call funnel --------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Models of calls and applications, re-exported: ``from allocations.models import Call, Application``."""
 
+from allocations.applications.workflow import Status
 from allocations.models.applications import (
     ABSTRACT_MAX_CHARS,
     SECTION_FIELDS,
@@ -25,7 +26,6 @@ from allocations.models.calls import (
     GigafactoryStatus,
     RubricCriterion,
 )
-from allocations.workflow import Status
 
 __all__ = [
     "ABSTRACT_MAX_CHARS",

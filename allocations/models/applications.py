@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from allocations.workflow import Action, Status
+from allocations.applications.workflow import Action, Status
 
 ABSTRACT_MAX_CHARS = 2000
 

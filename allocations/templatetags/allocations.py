@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from allocations.markdown import render_markdown
+from allocations.applications.markdown import render_markdown
 from allocations.models import Application, TeamRole
 
 register = template.Library()

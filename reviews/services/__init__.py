@@ -3,7 +3,7 @@
 Each function takes keyword arguments and the acting user ``by``, checks permission and input, runs in one
 transaction, writes an append-only ``ReviewEvent`` and raises ``ValidationError`` (form error / API 400),
 ``DecisionConflict`` (someone decided first; API 409) or ``PermissionDenied``. Application status changes go
-through ``allocations.services.application_transition`` (row lock, event, the one transition table). Emails
+through ``allocations.applications.services.application_transition`` (row lock, event, the one transition table). Emails
 leave only after commit. Locks are always taken application first, then its assignments.
 
 The code lives in one submodule per stage (``assignment``, ``eligibility``, ``reviewing``, ``reply``, ``panel``);

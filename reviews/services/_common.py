@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from allocations.applications.workflow import Status
 from allocations.models import Application
-from allocations.workflow import Status
 from portal.text import inline_label
 from reviews import selectors
 from reviews.models import ReviewEvent

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
+from allocations.applications.workflow import Status
 from allocations.models import AIDomain, Application
-from allocations.workflow import Status
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import (

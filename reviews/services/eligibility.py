@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.services import application_transition, check_transition
-from allocations.workflow import Action
+from allocations.applications.services import application_transition, check_transition
+from allocations.applications.workflow import Action
 from portal.emails import queue_templated_email
 from reviews.models import CheckOutcome, EligibilityCheck, ReviewEventKind
 from reviews.services._common import _absolute_url, _event, _lock, _require_call_manager

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.services import application_transition, brussels_time
-from allocations.workflow import Action, Status
+from allocations.applications.services import application_transition, brussels_time
+from allocations.applications.workflow import Action, Status
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import DECISIONS, PanelDecision, RankMove, ReviewEventKind

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import selectors as application_selectors
+from allocations.applications import selectors as application_selectors
+from allocations.applications.services import application_transition, brussels_time
+from allocations.applications.workflow import Action, Role, Status
 from allocations.models import Application
-from allocations.services import application_transition, brussels_time
-from allocations.workflow import Action, Role, Status
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import (

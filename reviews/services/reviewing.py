@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from allocations.applications.services import application_transition
+from allocations.applications.workflow import Action, Status
 from allocations.models import Application, RubricCriterion
-from allocations.services import application_transition
-from allocations.workflow import Action, Status
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import (

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from allocations import capacity_services
+from allocations.applications.workflow import Status
 from allocations.capacity_models import CapacityPeriod, Pool, PoolKind
 from allocations.models import Application, Call, Gigafactory
-from allocations.workflow import Status
 from tests.factories.accounts import MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.allocations import ApplicationFactory
 

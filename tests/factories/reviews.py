@@ -4,7 +4,7 @@ through the real services (so every event row exists as in production)."""
 import factory
 
 from accounts.roles import PlatformRole
-from allocations import services as application_services
+from allocations.applications import services as application_services
 from allocations.models import AIDomain, Application
 from reviews import services
 from reviews.models import ReviewAssignment, ReviewerProfile

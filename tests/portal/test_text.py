@@ -2,7 +2,7 @@
 
 from django.utils import translation
 
-from allocations.workflow import Status
+from allocations.applications.workflow import Status
 from portal.text import inline_label
 
 

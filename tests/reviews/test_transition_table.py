@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import MembershipRole
 from accounts.roles import PlatformRole
-from allocations import services
+from allocations.applications import services
+from allocations.applications.workflow import TRANSITIONS, Action, Role, Status, actions_for
 from allocations.models import Application, ApplicationEvent
-from allocations.workflow import TRANSITIONS, Action, Role, Status, actions_for
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, fill_application
 
 REVIEW_ACTIONS = [

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from allocations import capacity_selectors as selectors
 from allocations import capacity_services as services
+from allocations.applications.workflow import Action, Status
 from allocations.capacity_models import AllocationResult, AllocationRun, Grant, GrantStatus, Outcome, Pool, RunStatus
 from allocations.models import Application, ApplicationEvent
-from allocations.workflow import Action, Status
 from ledger.models import Transfer, TransferCode
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.factories import PartnerFactory, approved_application

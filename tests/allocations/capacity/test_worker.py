@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from allocations import capacity_services as services
+from allocations.applications.workflow import Status
 from allocations.capacity_models import AllocationResult, AllocationRun, Grant, RunStatus
 from allocations.capacity_tasks import execute_allocation_run
 from allocations.models import Application
-from allocations.workflow import Status
 from portal.celery import app as celery_app
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for

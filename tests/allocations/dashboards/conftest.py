@@ -9,11 +9,11 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from allocations.applications.workflow import Action, Status
 from allocations.dashboard_bench import Scale, seed
 from allocations.dashboard_services import usage_summary_refresh
 from allocations.models import ApplicationEvent
 from allocations.usage_models import UsageDaily, UsageReclaim
-from allocations.workflow import Action, Status
 from tests.factories import (
     ApplicationFactory,
     CallFactory,

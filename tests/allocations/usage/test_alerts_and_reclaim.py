@@ -12,10 +12,10 @@ from django.utils import timezone
 from allocations import usage_selectors as selectors
 from allocations import usage_services as services
 from allocations import usage_tasks
+from allocations.applications.workflow import Action, Status
 from allocations.capacity_models import Grant, GrantStatus
 from allocations.models import Application, ApplicationMember
 from allocations.usage_models import UsageAlert, UsageReclaim
-from allocations.workflow import Action, Status
 from ledger.models import Account, Transfer, TransferCode
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from allocations import services
+from allocations.applications import services
+from allocations.applications.tasks import send_draft_reminders
 from allocations.models import Application, Call, DraftReminder, Gigafactory, Status
-from allocations.tasks import send_draft_reminders
 from tests.conftest import wait_for
 from tests.factories import ApplicationFactory, CallFactory, MembershipFactory, OrganisationFactory, UserFactory
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import OrganisationType
-from allocations import selectors, services
-from allocations.forms import (
+from allocations.applications import selectors, services
+from allocations.applications.forms import (
     SECTION_FORMS,
     ApplyForm,
     AttachmentForm,
@@ -24,8 +24,8 @@ from allocations.forms import (
     TeamMemberFormSet,
     WithdrawForm,
 )
+from allocations.applications.workflow import Action, actions_for
 from allocations.models import Application, Attachment, Call, Section
-from allocations.workflow import Action, actions_for
 from portal.forms import apply_service_errors
 
 FORM_STEPS = list(Section)

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
-from allocations import selectors
-from allocations.completeness import completeness
+from allocations.applications import selectors
+from allocations.applications.completeness import completeness
+from allocations.applications.pdf import check_pdf
+from allocations.applications.workflow import COUNTS_AGAINST_LIMIT, Action, Role, Status, Transition, transition_for
 from allocations.models import (
     SECTION_FIELDS,
     Application,
@@ -35,8 +37,6 @@ from allocations.models import (
     Section,
     TeamRole,
 )
-from allocations.pdf import check_pdf
-from allocations.workflow import COUNTS_AGAINST_LIMIT, Action, Role, Status, Transition, transition_for
 from portal.emails import queue_templated_email
 from portal.text import inline_label
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, MembershipRole, User
 from accounts.roles import PlatformRole, has_role
-from allocations.completeness import Completeness, completeness
+from allocations.applications.completeness import Completeness, completeness
+from allocations.applications.workflow import Role, Status, transition_for
 from allocations.models import (
     SECTION_FIELDS,
     Application,
@@ -26,7 +27,6 @@ from allocations.models import (
     CallStatus,
     Section,
 )
-from allocations.workflow import Role, Status, transition_for
 
 
 def _next_cutoff_subquery(now):

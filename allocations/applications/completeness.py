@@ -1,7 +1,7 @@
 """Which required answers an application still lacks, per section. Pure: reads attributes, no database.
 
 Drafts may be incomplete; submission needs every section complete. Field names are returned, labels are the
-caller's business (``allocations.selectors.section_status`` maps them to the form's labels).
+caller's business (``allocations.applications.selectors.section_status`` maps them to the form's labels).
 """
 
 from dataclasses import dataclass

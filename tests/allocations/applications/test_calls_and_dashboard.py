@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from allocations.applications.selectors import applicant_dashboard
 from allocations.models import Application, CallStatus
-from allocations.selectors import applicant_dashboard
 from tests.factories import ApplicationFactory, CallFactory, GigafactoryFactory, fill_application
 from tests.factories.allocations import access_mode
 
@@ -113,7 +113,7 @@ def test_api_create_list_and_patch(alice_api, alice_org, call):
 
 
 def test_dashboard_groups_and_completeness(alice, alice_client, alice_org, call):
-    from allocations import services
+    from allocations.applications import services
 
     ApplicationFactory(call=call, organisation=alice_org, created_by=alice, title="Half done")
     submitted = fill_application(ApplicationFactory(call=call, organisation=alice_org, created_by=alice))

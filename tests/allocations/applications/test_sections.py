@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from allocations import services
+from allocations.applications import services
 from allocations.models import Application, ApplicationMember
 from tests.factories import MembershipFactory, UserFactory
 

@@ -16,9 +16,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.models import Organisation
-from allocations import selectors, services
-from allocations.models import ApplicationEvent, ApplicationMember, Attachment, Call
-from allocations.serializers import (
+from allocations.applications import selectors, services
+from allocations.applications.serializers import (
     ApplicationCreateSerializer,
     ApplicationListSerializer,
     ApplicationSerializer,
@@ -29,6 +28,7 @@ from allocations.serializers import (
     SubmitSerializer,
     WithdrawSerializer,
 )
+from allocations.models import ApplicationEvent, ApplicationMember, Attachment, Call
 
 
 class CallFilter(filters.FilterSet):

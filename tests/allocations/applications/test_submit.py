@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from allocations import services
+from allocations.applications import services
 from allocations.models import Application, ApplicationEvent, CallCutoff, ReferenceCounter, Status
 from tests.conftest import wait_for
 from tests.factories import ApplicationFactory, OrganisationFactory, fill_application

@@ -1,7 +1,7 @@
 """The application life cycle of the whole portal: one table of allowed transitions.
 
 Read it as a call manager would: from a status, an action leads to a new status, and only the listed roles may
-take it. ``allocations.services.application_transition`` is the one function that applies it (under a row
+take it. ``allocations.applications.services.application_transition`` is the one function that applies it (under a row
 lock, with an append-only event). Later stages add their rows to ``TRANSITIONS``; nothing else changes.
 """
 

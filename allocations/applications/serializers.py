@@ -2,6 +2,7 @@ from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from accounts.models import Organisation
+from allocations.applications.selectors import event_actor
 from allocations.models import (
     SECTION_FIELDS,
     AccessMode,
@@ -17,7 +18,6 @@ from allocations.models import (
     Section,
     TeamRole,
 )
-from allocations.selectors import event_actor
 
 
 class GigafactorySerializer(serializers.ModelSerializer):
