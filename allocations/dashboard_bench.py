@@ -70,10 +70,10 @@ def seed(scale: Scale = FULL, *, seed_value: int = 8, today: datetime.date | Non
     """Write a data set of ``scale`` and rebuild the usage summary. Returns what it wrote (counts)."""
     from accounts.models import Organisation, OrganisationType, User
     from allocations.applications.workflow import Action, Status
-    from allocations.capacity_models import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
-    from allocations.capacity_services import gpu_ledger
+    from allocations.capacity.services import gpu_ledger
     from allocations.dashboard_services import usage_summary_refresh
     from allocations.models import AccessMode, AIDomain, Application, ApplicationEvent, Call, CallCutoff, Gigafactory
+    from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
     from allocations.usage_models import UsageDaily, UsageReclaim
     from ledger.engine import TransferSpec
     from ledger.models import Account, AccountCode, Fund, Ledger, OwnerKind, Partner, Tranche

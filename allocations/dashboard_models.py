@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from allocations.capacity_models import GrantStatus
+from allocations.models.capacity import GrantStatus
 
 __all__ = ["ApplicationFunnelFact", "CutoffFunnelSummary", "DashboardRefresh", "GrantUsageSummary"]
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from allocations.applications.workflow import Status
-from allocations.capacity_models import Grant
 from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, DashboardRefresh, GrantUsageSummary
 from allocations.dashboard_selectors import _FUNNEL_AGGREGATES, DECISION_ACTIONS, FUNNEL_STATUSES
 from allocations.models import Application, ApplicationEvent, Call, CallCutoff
+from allocations.models.capacity import Grant
 from allocations.usage_models import UsageDaily
 
 # The grant's own columns of the summary, copied as they are at the refresh (the distribution reads only these).

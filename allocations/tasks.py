@@ -1,4 +1,5 @@
 """Celery autodiscovers only ``<app>.tasks``: each context's task module is imported here."""
 
-from allocations import capacity_tasks, dashboard_tasks, usage_tasks  # noqa: F401
+from allocations import dashboard_tasks, usage_tasks  # noqa: F401
 from allocations.applications import tasks as application_tasks  # noqa: F401
+from allocations.capacity import tasks as capacity_tasks  # noqa: F401

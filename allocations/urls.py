@@ -5,6 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("allocations.applications.urls")),
     path("", include("allocations.usage_urls")),
-    path("", include("allocations.capacity_urls")),
+    path("", include("allocations.capacity.urls")),
     path("", include("allocations.dashboard_urls")),
 ]

@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 
 from allocations import usage_selectors as selectors
 from allocations import usage_services as services
-from allocations.capacity_models import Grant
-from allocations.capacity_selectors import admin_access
+from allocations.capacity.selectors import admin_access
+from allocations.models.capacity import Grant
 from allocations.usage_auth import ClusterTokenAuthentication, is_cluster
 from allocations.usage_models import Cluster, ImportFormat, UsageImport, UsageRecord
 from portal.api import StandardPagination

@@ -20,8 +20,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.roles import PlatformRole
-from allocations import capacity_services
-from allocations.capacity_models import Grant, GrantStatus
+from allocations.capacity import services as capacity_services
+from allocations.models.capacity import Grant, GrantStatus
 from allocations.usage_models import Cluster, ImportFormat, ImportSource, UsageImport
 from allocations.usage_services import usage_import_process
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import PlatformRole
-from allocations.capacity_models import Grant, GrantStatus
-from allocations.capacity_selectors import hours, is_allocation_admin  # noqa: F401 (re-exported for usage code)
+from allocations.capacity.selectors import hours, is_allocation_admin  # noqa: F401 (re-exported for usage code)
 from allocations.models import Application, ApplicationMember
+from allocations.models.capacity import Grant, GrantStatus
 from allocations.usage_models import (
     ALERT_THRESHOLDS,
     Cluster,

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from allocations import usage_selectors as selectors
 from allocations import usage_services as services
-from allocations.capacity_models import Grant
-from allocations.capacity_selectors import admin_access
+from allocations.capacity.selectors import admin_access
+from allocations.models.capacity import Grant
 from allocations.sacct import Reason
 from allocations.usage_forms import ClusterForm, ClusterTokenForm, UsageUploadForm
 from allocations.usage_models import UsageImport

@@ -1,6 +1,6 @@
 """`make bench`: run the apps' benchmarks on a scratch database and print the numbers with the machine.
 
-Each of ``ledger.bench``, ``allocations.bench`` and ``reviews.bench`` that exists and defines ``run()`` is
+Each of ``ledger.bench``, ``allocations.bench.capacity`` and ``reviews.bench`` that exists and defines ``run()`` is
 called; ``run()`` returns a list of dicts ``{"name", "value", "unit", "note"}``. The benchmarks never touch
 the demo or development data: they run in a database ``<dbname>_bench`` that this script creates and
 migrates on the server of DATABASE_URL and drops at the end. Tasks they queue go to a ``bench`` Celery queue
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_MODULES = (
     "ledger.bench",
-    "allocations.bench",
+    "allocations.bench.capacity",
     "allocations.usage_bench",
     "allocations.dashboard_bench",
     "reviews.bench",

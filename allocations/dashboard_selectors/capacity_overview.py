@@ -7,8 +7,8 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from allocations.capacity_models import Pool, PoolKind
 from allocations.dashboard_selectors.filters import ACCEPTED, GRANTED, Filters, _grants, _periods, as_of, permille
+from allocations.models.capacity import Pool, PoolKind
 from allocations.usage_models import UsageReclaim
 
 # --- 1. overview -----------------------------------------------------------------------------------------------

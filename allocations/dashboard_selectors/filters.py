@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
-from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus
 from allocations.dashboard_models import DashboardRefresh
 from allocations.models import AccessMode, Application, Call, Gigafactory
+from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus
 
 SECONDS_PER_DAY = 86_400
 

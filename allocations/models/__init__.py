@@ -51,6 +51,6 @@ __all__ = [
     "Status",
     "TeamRole",
 ]
-from allocations.capacity_models import *  # noqa: F403
 from allocations.dashboard_models import *  # noqa: F403
+from allocations.models.capacity import *  # noqa: F403
 from allocations.usage_models import *  # noqa: F403

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from allocations.capacity_selectors import hours, is_allocation_admin
+from allocations.capacity.selectors import hours, is_allocation_admin
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from allocations import usage_selectors as selectors
-from allocations.capacity_models import Grant
+from allocations.models.capacity import Grant
 from allocations.usage_models import ALERT_THRESHOLDS, UsageImport
 from portal.emails import queue_templated_email
 

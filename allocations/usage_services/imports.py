@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from allocations import sacct
 from allocations import usage_selectors as selectors
-from allocations.capacity_models import GrantStatus
+from allocations.models.capacity import GrantStatus
 from allocations.usage_models import (
     Cluster,
     ClusterToken,

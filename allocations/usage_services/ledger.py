@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from allocations.capacity_models import Grant
-from allocations.capacity_services import gpu_ledger
+from allocations.capacity.services import gpu_ledger
+from allocations.models.capacity import Grant
 from allocations.usage_models import UsageDaily
 from allocations.usage_services._common import _transfer_id
 from ledger.engine import Result, TransferSpec

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from allocations.capacity_models import Grant, GrantStatus
+from allocations.models.capacity import Grant, GrantStatus
 from tests.conftest import activate_totp, assert_accessible, login, login_with_totp, open_menu
 from tests.factories import CallFactory, GigafactoryFactory, approved_application, ensure_platform_groups
 

@@ -7,10 +7,10 @@ import itertools
 from django.utils import timezone
 
 from accounts.models import User
-from allocations import capacity_services
 from allocations.applications.workflow import Status
-from allocations.capacity_models import CapacityPeriod, Pool, PoolKind
+from allocations.capacity import services as capacity_services
 from allocations.models import Application, Call, Gigafactory
+from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
 from tests.factories.accounts import MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.allocations import ApplicationFactory
 

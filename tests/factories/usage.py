@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import User
-from allocations import capacity_services
-from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus
+from allocations.capacity import services as capacity_services
 from allocations.models import Call, Gigafactory
+from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus
 from allocations.usage_models import Cluster
 from allocations.usage_services import cluster_token_create
 from tests.factories.allocations import CallFactory, GigafactoryFactory

@@ -9,8 +9,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
-from allocations.capacity_models import AllocationRun, Grant
 from allocations.models import Application
+from allocations.models.capacity import AllocationRun, Grant
 from reviews.models import Review, ReviewAssignment
 
 BODIES = [

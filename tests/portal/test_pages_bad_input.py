@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
-from allocations.capacity_models import AllocationRun, CapacityPeriod, Grant, Pool
 from allocations.models import Application, Attachment, Call, Section
+from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
 from allocations.usage_models import UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import MembershipRole
-from allocations import capacity_services as services
 from allocations.applications.workflow import Action, Status
-from allocations.capacity_models import Grant, GrantStatus, RunStatus
+from allocations.capacity import services
 from allocations.models import Application, ApplicationEvent
+from allocations.models.capacity import Grant, GrantStatus, RunStatus
 from ledger.models import Transfer, TransferCode
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.factories import MembershipFactory, UserFactory

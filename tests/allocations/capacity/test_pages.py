@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from allocations import capacity_services as services
-from allocations.capacity_models import AllocationRun, CapacityPeriod, Grant, GrantStatus, RunStatus
+from allocations.capacity import services
+from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, RunStatus
 from tests.factories import UserFactory, approved_application, open_pool, period_with_pools
 from tests.factories.allocations import access_mode
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocations import capacity_services as services
-from allocations.capacity import period_capacity, quarter_bounds, split_pools
-from allocations.capacity_models import CapacityPeriod, Pool, PoolKind
+from allocations.capacity import services
+from allocations.capacity.split import period_capacity, quarter_bounds, split_pools
+from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
 from ledger import services as ledger_services
 from ledger.models import Account, AccountCode, Transfer, TransferCode
 from tests.allocations.capacity.conftest import assert_ledger_invariants, balance

@@ -4,11 +4,10 @@ idempotency, stale inputs and permissions (the task function called directly; th
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from allocations import capacity_selectors as selectors
-from allocations import capacity_services as services
 from allocations.applications.workflow import Action, Status
-from allocations.capacity_models import AllocationResult, AllocationRun, Grant, GrantStatus, Outcome, Pool, RunStatus
+from allocations.capacity import selectors, services
 from allocations.models import Application, ApplicationEvent
+from allocations.models.capacity import AllocationResult, AllocationRun, Grant, GrantStatus, Outcome, Pool, RunStatus
 from ledger.models import Transfer, TransferCode
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.factories import PartnerFactory, approved_application

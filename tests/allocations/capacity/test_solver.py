@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from allocations.solver import Policy, Reason, Request, allocate, order
+from allocations.capacity.solver import Policy, Reason, Request, allocate, order
 
 POLICIES = list(Policy)
 FAST = settings(max_examples=80, deadline=None)
@@ -261,7 +261,7 @@ def test_solver_has_no_django_import():
     import ast
     import pathlib
 
-    import allocations.solver as solver
+    import allocations.capacity.solver as solver
 
     tree = ast.parse(pathlib.Path(solver.__file__).read_text())
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]

@@ -13,11 +13,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from allocations import capacity_services as services
 from allocations.applications.workflow import Status
-from allocations.capacity_models import AllocationResult, AllocationRun, Grant, RunStatus
-from allocations.capacity_tasks import execute_allocation_run
+from allocations.capacity import services
+from allocations.capacity.tasks import execute_allocation_run
 from allocations.models import Application
+from allocations.models.capacity import AllocationResult, AllocationRun, Grant, RunStatus
 from portal.celery import app as celery_app
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for
@@ -207,7 +207,7 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
 
 
 def test_a_committed_run_refreshes_the_dashboard_summary_and_an_idle_expiry_does_not(celery_worker, pool_setup, carol):
-    from allocations.capacity_tasks import expire_offers
+    from allocations.capacity.tasks import expire_offers
     from allocations.dashboard_models import DashboardRefresh, GrantUsageSummary
 
     run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)

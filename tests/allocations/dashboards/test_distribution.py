@@ -4,8 +4,8 @@ after the next refresh, the lag the page states with its "as of" time."""
 
 import pytest
 
-from allocations.capacity_models import Grant, GrantStatus
 from allocations.dashboard_services import usage_summary_refresh
+from allocations.models.capacity import Grant, GrantStatus
 from allocations.usage_models import UsageDaily
 
 HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}

@@ -8,10 +8,10 @@ import math
 from django.utils import timezone
 
 from allocations.applications.workflow import Action, Status
-from allocations.capacity_models import CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.dashboard_services import usage_summary_refresh
 from allocations.dashboard_tasks import refresh_usage_summary
 from allocations.models import Application, ApplicationEvent
+from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.usage_models import UsageDaily, UsageReclaim
 
 HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}

@@ -6,7 +6,7 @@ import io
 
 from django.test import Client
 
-from allocations.capacity_models import GrantStatus
+from allocations.models.capacity import GrantStatus
 
 HIDDEN = ("Classified radar models", "RADAR", "Secret Defence Lab")
 NEVER = ("Draft project never shown", "Rejected project never shown", "Waiting project")
@@ -26,7 +26,7 @@ def test_register_lists_accepted_grants_without_login(client, seeded):
 
 def test_offered_or_declined_grants_are_not_awards(client, seeded):
     grant = seeded["grants"][1]
-    from allocations.capacity_models import Grant
+    from allocations.models.capacity import Grant
 
     Grant.objects.filter(pk=grant.pk).update(status=GrantStatus.DECLINED)
     assert grant.application.title not in client.get("/awards/").content.decode()
@@ -79,8 +79,8 @@ def test_renamed_project_shows_at_once(client, seeded):
 def test_pages_follow_the_register_order(client, large):
     """Pages of the bulk data set: newest period first, then Gigafactory name, then grant id; every accepted grant
     once, with the same count on the page and in the API."""
-    from allocations.capacity_models import Grant
     from allocations.dashboard_selectors import ACCEPTED, PUBLIC_APPLICATION_STATUSES
+    from allocations.models.capacity import Grant
 
     expected = list(
         Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)

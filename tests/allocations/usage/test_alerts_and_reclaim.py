@@ -13,8 +13,8 @@ from allocations import usage_selectors as selectors
 from allocations import usage_services as services
 from allocations import usage_tasks
 from allocations.applications.workflow import Action, Status
-from allocations.capacity_models import Grant, GrantStatus
 from allocations.models import Application, ApplicationMember
+from allocations.models.capacity import Grant, GrantStatus
 from allocations.usage_models import UsageAlert, UsageReclaim
 from ledger.models import Account, Transfer, TransferCode
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance

@@ -12,9 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from allocations import capacity_selectors as selectors
-from allocations import capacity_services as services
-from allocations.capacity_models import (
+from allocations.capacity import selectors, services
+from allocations.models import Gigafactory
+from allocations.models.capacity import (
     POLICY_CHOICES,
     AllocationResult,
     AllocationRun,
@@ -22,7 +22,6 @@ from allocations.capacity_models import (
     Grant,
     Pool,
 )
-from allocations.models import Gigafactory
 
 # --- serializers --------------------------------------------------------------------------------------------------
 

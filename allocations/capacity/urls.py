@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocations import capacity_views as views
+from allocations.capacity import views
 
 urlpatterns = [
     path("staff/allocation/", views.capacity_home, name="capacity_home"),

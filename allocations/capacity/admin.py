@@ -3,7 +3,7 @@ through the services, which keep the GPU-second ledger in step)."""
 
 from django.contrib import admin
 
-from allocations.capacity_models import AllocationResult, AllocationRun, CapacityPeriod, Grant, Pool
+from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, Pool
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

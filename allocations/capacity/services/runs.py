@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import capacity_selectors as selectors
 from allocations.applications.services import TransitionRefused
 from allocations.applications.workflow import Action, Role, Status, transition_for
-from allocations.capacity_models import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
-from allocations.capacity_services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
+from allocations.capacity import selectors
+from allocations.capacity.services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
+from allocations.capacity.solver import Policy, Request, allocate
 from allocations.models import Application, ApplicationEvent
-from allocations.solver import Policy, Request, allocate
+from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
 from portal.text import inline_label
@@ -52,7 +52,7 @@ def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
         raise ValidationError(
             {"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")}
         )
-    from allocations.capacity_tasks import execute_allocation_run
+    from allocations.capacity.tasks import execute_allocation_run
 
     with transaction.atomic():
         run = AllocationRun.objects.create(pool=pool, policy=policy, created_by=by)
@@ -282,7 +282,7 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
         run.status = RunStatus.COMMITTED
         run.decided_by, run.decided_at = by, now
         run.save(update_fields=["status", "decided_by", "decided_at"])
-        from allocations.capacity_tasks import send_offer_emails
+        from allocations.capacity.tasks import send_offer_emails
 
         transaction.on_commit(lambda: send_offer_emails.delay(run.pk))
     return run

@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import capacity_selectors as selectors
 from allocations.applications import selectors as application_selectors
 from allocations.applications.workflow import Action, Role, transition_for
-from allocations.capacity_models import AllocationRun, Grant, GrantStatus
-from allocations.capacity_services._common import _post, _transfer_id, gpu_ledger
-from allocations.capacity_services.runs import _apply_transitions
+from allocations.capacity import selectors
+from allocations.capacity.services._common import _post, _transfer_id, gpu_ledger
+from allocations.capacity.services.runs import _apply_transitions
 from allocations.models import Application
+from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
 from portal.text import inline_label

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from allocations.solver import Policy, Reason
+from allocations.capacity.solver import Policy, Reason
 
 __all__ = [
     "POLICY_CHOICES",

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import capacity_selectors as selectors
+from allocations.capacity import selectors
 from allocations.models import Gigafactory
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, Ledger, LedgerUnit, OwnerKind

@@ -11,19 +11,19 @@ a commit re-checks that its inputs did not change (hash) before it grants anythi
 
 The code lives in one submodule per stage (``periods``, ``runs``, ``offers``) and ``_common`` for the admin check
 and the GPU-second ledger they share; this package re-exports them, so callers keep writing
-``from allocations import capacity_services as services; services.run_commit(...)``.
+``from allocations.capacity import services; services.run_commit(...)``.
 """
 
-from allocations.capacity_services._common import NAMESPACE, gpu_ledger
-from allocations.capacity_services.offers import (
+from allocations.capacity.services._common import NAMESPACE, gpu_ledger
+from allocations.capacity.services.offers import (
     grant_close,
     grants_activate,
     offer_emails_send,
     offer_respond,
     offers_expire,
 )
-from allocations.capacity_services.periods import period_create, period_split
-from allocations.capacity_services.runs import (
+from allocations.capacity.services.periods import period_create, period_split
+from allocations.capacity.services.runs import (
     OFFER_DAYS,
     PAUSE_ENV,
     POOL_LOCK_CLASS,

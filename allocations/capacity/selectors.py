@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role, is_platform_staff
 from allocations.applications.workflow import Status
-from allocations.capacity_models import (
+from allocations.capacity.solver import Reason
+from allocations.models import Application, Call
+from allocations.models.capacity import (
     AllocationResult,
     AllocationRun,
     CapacityPeriod,
@@ -27,8 +29,6 @@ from allocations.capacity_models import (
     Pool,
     PoolKind,
 )
-from allocations.models import Application, Call
-from allocations.solver import Reason
 from ledger.models import Account, Ledger, Partner, Transfer
 
 SECONDS_PER_HOUR = 3600

@@ -6,10 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import capacity_selectors as selectors
-from allocations.capacity import period_capacity, quarter_bounds, split_pools
-from allocations.capacity_models import CapacityPeriod, Pool, PoolKind
-from allocations.capacity_services._common import (
+from allocations.capacity import selectors
+from allocations.capacity.services._common import (
     _new_account,
     _operator_account,
     _post,
@@ -17,7 +15,9 @@ from allocations.capacity_services._common import (
     _transfer_id,
     gpu_ledger,
 )
+from allocations.capacity.split import period_capacity, quarter_bounds, split_pools
 from allocations.models import AccessMode, Gigafactory
+from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
 

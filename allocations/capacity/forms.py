@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allocations.capacity_models import POLICY_CHOICES
 from allocations.models import AccessMode, Gigafactory
+from allocations.models.capacity import POLICY_CHOICES
 from portal.forms import BootstrapFormMixin
 
 

@@ -10,7 +10,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from allocations.solver import Policy, Request, allocate
+from allocations.capacity.solver import Policy, Request, allocate
 
 HOUR = 3600
 
@@ -59,10 +59,10 @@ def _solver_rows() -> list[dict]:
 
 def _database_rows(count: int = 10_000) -> list[dict]:
     from accounts.models import Organisation
-    from allocations import capacity_services as services
     from allocations.applications.workflow import Status
-    from allocations.capacity_models import Grant, Pool
+    from allocations.capacity import services
     from allocations.models import AccessMode, Application, Call, CallStatus, Gigafactory
+    from allocations.models.capacity import Grant, Pool
 
     tag = uuid.uuid4().hex[:8]
     admin = get_user_model().objects.create(email=f"bench-{tag}@example.invalid", full_name="Bench", is_superuser=True)

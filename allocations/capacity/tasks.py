@@ -1,8 +1,8 @@
-"""Celery tasks of capacity allocation: thin, idempotent wrappers around ``allocations.capacity_services``."""
+"""Celery tasks of capacity allocation: thin, idempotent wrappers around ``allocations.capacity.services``."""
 
 from celery import shared_task
 
-from allocations import capacity_services
+from allocations.capacity import services as capacity_services
 
 
 @shared_task(

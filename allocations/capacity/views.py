@@ -14,12 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from allocations import capacity_selectors as selectors
-from allocations import capacity_services as services
 from allocations.applications.selectors import roles_of
 from allocations.applications.workflow import Role
-from allocations.capacity_forms import PeriodForm, RespondForm, RunForm, SplitForm
-from allocations.capacity_models import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
+from allocations.capacity import selectors, services
+from allocations.capacity.forms import PeriodForm, RespondForm, RunForm, SplitForm
+from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
 from portal.forms import apply_service_errors
 
 
