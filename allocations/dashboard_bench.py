@@ -74,7 +74,7 @@ def seed(scale: Scale = FULL, *, seed_value: int = 8, today: datetime.date | Non
     from allocations.dashboard_services import usage_summary_refresh
     from allocations.models import AccessMode, AIDomain, Application, ApplicationEvent, Call, CallCutoff, Gigafactory
     from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
-    from allocations.usage_models import UsageDaily, UsageReclaim
+    from allocations.models.usage import UsageDaily, UsageReclaim
     from ledger.engine import TransferSpec
     from ledger.models import Account, AccountCode, Fund, Ledger, OwnerKind, Partner, Tranche
     from ledger.services import ledger_eur, partner_account, tranche_account, transfers_create

@@ -18,7 +18,7 @@ from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSumm
 from allocations.dashboard_selectors import _FUNNEL_AGGREGATES, DECISION_ACTIONS, FUNNEL_STATUSES
 from allocations.models import Application, ApplicationEvent, Call, CallCutoff
 from allocations.models.capacity import Grant
-from allocations.usage_models import UsageDaily
+from allocations.models.usage import UsageDaily
 
 # The grant's own columns of the summary, copied as they are at the refresh (the distribution reads only these).
 _GRANT_COLUMNS = (

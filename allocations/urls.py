@@ -4,7 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("allocations.applications.urls")),
-    path("", include("allocations.usage_urls")),
+    path("", include("allocations.usage.urls")),
     path("", include("allocations.capacity.urls")),
     path("", include("allocations.dashboard_urls")),
 ]

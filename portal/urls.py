@@ -9,9 +9,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
-from allocations import dashboard_api, usage_api
+from allocations import dashboard_api
 from allocations.applications import api as allocations_api
 from allocations.capacity import api as capacity_api
+from allocations.usage import api as usage_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_MODULES = (
     "ledger.bench",
     "allocations.bench.capacity",
-    "allocations.usage_bench",
+    "allocations.bench.usage",
     "allocations.dashboard_bench",
     "reviews.bench",
 )

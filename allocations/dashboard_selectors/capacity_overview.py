@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from allocations.dashboard_selectors.filters import ACCEPTED, GRANTED, Filters, _grants, _periods, as_of, permille
 from allocations.models.capacity import Pool, PoolKind
-from allocations.usage_models import UsageReclaim
+from allocations.models.usage import UsageReclaim
 
 # --- 1. overview -----------------------------------------------------------------------------------------------
 

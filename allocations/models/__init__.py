@@ -53,4 +53,4 @@ __all__ = [
 ]
 from allocations.dashboard_models import *  # noqa: F403
 from allocations.models.capacity import *  # noqa: F403
-from allocations.usage_models import *  # noqa: F403
+from allocations.models.usage import *  # noqa: F403

@@ -2,7 +2,7 @@
 
 from django import template
 
-from allocations import usage_selectors as selectors
+from allocations.usage import selectors
 
 register = template.Library()
 

@@ -12,8 +12,8 @@ from accounts.models import User
 from allocations.capacity import services as capacity_services
 from allocations.models import Call, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus
-from allocations.usage_models import Cluster
-from allocations.usage_services import cluster_token_create
+from allocations.models.usage import Cluster
+from allocations.usage.services import cluster_token_create
 from tests.factories.allocations import CallFactory, GigafactoryFactory
 from tests.factories.capacity import approved_application, open_pool, period_with_pools
 

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from allocations.models import Application, Attachment, Call, Section
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
-from allocations.usage_models import UsageImport
+from allocations.models.usage import UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
 from tests.conftest import activate_totp

@@ -13,7 +13,7 @@ from allocations.applications.workflow import Action, Status
 from allocations.dashboard_bench import Scale, seed
 from allocations.dashboard_services import usage_summary_refresh
 from allocations.models import ApplicationEvent
-from allocations.usage_models import UsageDaily, UsageReclaim
+from allocations.models.usage import UsageDaily, UsageReclaim
 from tests.factories import (
     ApplicationFactory,
     CallFactory,

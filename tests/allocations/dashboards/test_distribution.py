@@ -6,7 +6,7 @@ import pytest
 
 from allocations.dashboard_services import usage_summary_refresh
 from allocations.models.capacity import Grant, GrantStatus
-from allocations.usage_models import UsageDaily
+from allocations.models.usage import UsageDaily
 
 HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}
 

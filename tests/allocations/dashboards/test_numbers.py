@@ -12,7 +12,7 @@ from allocations.dashboard_services import usage_summary_refresh
 from allocations.dashboard_tasks import refresh_usage_summary
 from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool
-from allocations.usage_models import UsageDaily, UsageReclaim
+from allocations.models.usage import UsageDaily, UsageReclaim
 
 HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}
 ACCEPTED = {GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}

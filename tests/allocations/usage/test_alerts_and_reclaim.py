@@ -9,13 +9,12 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from allocations import usage_selectors as selectors
-from allocations import usage_services as services
-from allocations import usage_tasks
 from allocations.applications.workflow import Action, Status
 from allocations.models import Application, ApplicationMember
 from allocations.models.capacity import Grant, GrantStatus
-from allocations.usage_models import UsageAlert, UsageReclaim
+from allocations.models.usage import UsageAlert, UsageReclaim
+from allocations.usage import selectors, services
+from allocations.usage import tasks as usage_tasks
 from ledger.models import Account, Transfer, TransferCode
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for
@@ -25,7 +24,7 @@ from tests.factories.usage import cluster_token, current_quarter, day_start, per
 
 def push(cluster, grant, *, hours: int, first_job: int, by):
     """Push ``hours`` GPU-hours of ``grant`` as jobs of 10 GPU-hours from ``cluster`` (the API path)."""
-    from allocations.usage_models import ClusterToken
+    from allocations.models.usage import ClusterToken
 
     key = cluster_token(cluster, by=by)
     token = ClusterToken.objects.get(key_hash=ClusterToken.hash(key))

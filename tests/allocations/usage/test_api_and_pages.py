@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from allocations import usage_services as services
-from allocations.usage_models import ClusterToken, ImportStatus, UsageImport, UsageRecord
+from allocations.models.usage import ClusterToken, ImportStatus, UsageImport, UsageRecord
+from allocations.usage import services
 from tests.allocations.usage.conftest import HOUR
 from tests.factories import ClusterFactory, GigafactoryFactory, active_grant, sacct_upload
 from tests.factories.usage import cluster_token, day_start, sacct_line

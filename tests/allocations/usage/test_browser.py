@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from allocations import usage_services as services
-from allocations.usage_models import ClusterToken
+from allocations.models.usage import ClusterToken
+from allocations.usage import services
 from tests.conftest import assert_accessible, login
 from tests.factories.usage import cluster_token, day_start
 

@@ -10,9 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 
-from allocations import usage_services as services
-from allocations.sacct import Reason
-from allocations.usage_models import (
+from allocations.models.usage import (
     ImportStatus,
     UsageDaily,
     UsageImport,
@@ -20,6 +18,8 @@ from allocations.usage_models import (
     UsageRecord,
     UsageRecordRevision,
 )
+from allocations.usage import services
+from allocations.usage.sacct import Reason
 from ledger.models import Transfer, TransferCode
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
 from tests.conftest import wait_for

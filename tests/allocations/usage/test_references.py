@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from allocations.models.capacity import Grant
-from allocations.usage_models import Cluster, UsageImport, UsageRecord
+from allocations.models.usage import Cluster, UsageImport, UsageRecord
 from tests.allocations.usage.test_import import jobs, run_import
 from tests.factories.usage import active_grant
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocations import sacct
-from allocations.sacct import JobRecord, Reason, Rejected, Skipped, SkipReason
+from allocations.usage import sacct
+from allocations.usage.sacct import JobRecord, Reason, Rejected, Skipped, SkipReason
 
 HEADER = "JobID|JobIDRaw|User|Account|Partition|Start|End|Elapsed|AllocTRES|State"
 # A 4-GPU training job with its steps, as sacct prints it.

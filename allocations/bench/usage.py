@@ -22,8 +22,8 @@ from django.utils import timezone
 from accounts.roles import PlatformRole
 from allocations.capacity import services as capacity_services
 from allocations.models.capacity import Grant, GrantStatus
-from allocations.usage_models import Cluster, ImportFormat, ImportSource, UsageImport
-from allocations.usage_services import usage_import_process
+from allocations.models.usage import Cluster, ImportFormat, ImportSource, UsageImport
+from allocations.usage.services import usage_import_process
 
 ROWS = int(os.environ.get("USAGE_BENCH_ROWS", "1000000"))
 GRANTS = 100

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from allocations.capacity.services import gpu_ledger
 from allocations.models.capacity import Grant
-from allocations.usage_models import UsageDaily
-from allocations.usage_services._common import _transfer_id
+from allocations.models.usage import UsageDaily
+from allocations.usage.services._common import _transfer_id
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
 from ledger.services import MAX_BATCH, transfers_create

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allocations.usage_models import (
+from allocations.models.usage import (
     Cluster,
     ClusterToken,
     UsageAlert,

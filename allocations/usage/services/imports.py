@@ -1,6 +1,6 @@
 """Imports of job records: the life cycle (upload, push, the Celery task), parsing and staging with COPY, and
 the set-based merge into the usage table and the daily summary (steps 1 and 2 of the pipeline described in
-``allocations.usage_services``)."""
+``allocations.usage.services``)."""
 
 import contextlib
 import logging
@@ -17,10 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import sacct
-from allocations import usage_selectors as selectors
 from allocations.models.capacity import GrantStatus
-from allocations.usage_models import (
+from allocations.models.usage import (
     Cluster,
     ClusterToken,
     ImportFormat,
@@ -29,9 +27,10 @@ from allocations.usage_models import (
     UsageImport,
     UsageImportEvent,
 )
-from allocations.usage_services._common import _require_admin
-from allocations.usage_services.alerts import alerts_check
-from allocations.usage_services.ledger import consumed_account, post_usage
+from allocations.usage import sacct, selectors
+from allocations.usage.services._common import _require_admin
+from allocations.usage.services.alerts import alerts_check
+from allocations.usage.services.ledger import consumed_account, post_usage
 from ledger.models import Account
 
 logger = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
         fmt = sacct.sniff_format(first)
     if fmt not in (ImportFormat.SACCT, ImportFormat.CSV):
         raise ValidationError({"format": _("Choose sacct or CSV.")})
-    from allocations.usage_tasks import process_usage_import
+    from allocations.usage.tasks import process_usage_import
 
     with transaction.atomic():
         usage_import = UsageImport(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Gigafactory
-from allocations.usage_models import Cluster, ImportFormat
+from allocations.models.usage import Cluster, ImportFormat
 from portal.forms import BootstrapFormMixin
 
 

@@ -1,8 +1,8 @@
-"""Celery tasks of usage accounting: thin, idempotent wrappers around ``allocations.usage_services``."""
+"""Celery tasks of usage accounting: thin, idempotent wrappers around ``allocations.usage.services``."""
 
 from celery import shared_task
 
-from allocations import usage_services
+from allocations.usage import services as usage_services
 
 
 @shared_task(name="allocations.usage.process_import", acks_late=True)

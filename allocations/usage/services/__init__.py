@@ -2,7 +2,7 @@
 
 Import pipeline (one import at a time per cluster; many clusters in parallel):
 
-1. stream-parse the file (``allocations.sacct``, accepted records as COPY text lines) and ``COPY`` them into a
+1. stream-parse the file (``allocations.usage.sacct``, accepted records as COPY text lines) and ``COPY`` them into a
    temporary staging table (psycopg 3 ``cursor.copy()``), publishing progress as it goes;
 2. in one transaction: take the cluster's advisory lock; in one statement resolve Slurm accounts to grants and
    keep the records that are new or differ from the stored ones; lock the ledger accounts of every grant involved
@@ -19,13 +19,13 @@ no threshold is ever alerted twice.
 
 The code lives in submodules that follow these steps (``clusters``, ``imports``, ``ledger``, ``alerts``,
 ``reclaim``); this package re-exports them, so callers keep writing
-``from allocations import usage_services as services; services.usage_import_create(...)``.
+``from allocations.usage import services; services.usage_import_create(...)``.
 """
 
-from allocations.usage_services._common import NAMESPACE
-from allocations.usage_services.alerts import alerts_check
-from allocations.usage_services.clusters import cluster_create, cluster_token_create, cluster_token_revoke
-from allocations.usage_services.imports import (
+from allocations.usage.services._common import NAMESPACE
+from allocations.usage.services.alerts import alerts_check
+from allocations.usage.services.clusters import cluster_create, cluster_token_create, cluster_token_revoke
+from allocations.usage.services.imports import (
     CHARGEABLE,
     CLUSTER_LOCK_CLASS,
     COPY_LINES,
@@ -39,8 +39,8 @@ from allocations.usage_services.imports import (
     usage_import_process,
     usage_records_push,
 )
-from allocations.usage_services.ledger import consumed_account, post_usage
-from allocations.usage_services.reclaim import grant_reclaim, next_pool, reclaim_ended_periods
+from allocations.usage.services.ledger import consumed_account, post_usage
+from allocations.usage.services.reclaim import grant_reclaim, next_pool, reclaim_ended_periods
 
 __all__ = [
     "CHARGEABLE",

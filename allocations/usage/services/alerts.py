@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from allocations import usage_selectors as selectors
 from allocations.models.capacity import Grant
-from allocations.usage_models import ALERT_THRESHOLDS, UsageImport
+from allocations.models.usage import ALERT_THRESHOLDS, UsageImport
+from allocations.usage import selectors
 from portal.emails import queue_templated_email
 
 # --- alerts ---------------------------------------------------------------------------------------------------------

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from allocations import usage_selectors as selectors
-from allocations import usage_services as services
 from allocations.capacity.selectors import admin_access
 from allocations.models.capacity import Grant
-from allocations.sacct import Reason
-from allocations.usage_forms import ClusterForm, ClusterTokenForm, UsageUploadForm
-from allocations.usage_models import UsageImport
+from allocations.models.usage import UsageImport
+from allocations.usage import selectors, services
+from allocations.usage.forms import ClusterForm, ClusterTokenForm, UsageUploadForm
+from allocations.usage.sacct import Reason
 from portal.forms import apply_service_errors
 
 REJECTS_ON_PAGE = 200

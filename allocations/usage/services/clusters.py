@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations.models import Gigafactory
-from allocations.usage_models import Cluster, ClusterToken
-from allocations.usage_services._common import _require_admin
+from allocations.models.usage import Cluster, ClusterToken
+from allocations.usage.services._common import _require_admin
 
 # --- clusters and tokens ------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocations import usage_views as views
+from allocations.usage import views
 
 urlpatterns = [
     path("staff/usage/", views.usage_imports, name="usage_imports"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from allocations.usage_models import ClusterToken
+from allocations.models.usage import ClusterToken
 
 
 class ClusterPrincipal:
@@ -68,7 +68,7 @@ class ClusterTokenAuthentication(authentication.BaseAuthentication):
 class ClusterTokenScheme(OpenApiAuthenticationExtension):
     """Documents the cluster token in the OpenAPI schema."""
 
-    target_class = "allocations.usage_auth.ClusterTokenAuthentication"
+    target_class = "allocations.usage.auth.ClusterTokenAuthentication"
     name = "clusterToken"
 
     def get_security_definition(self, auto_schema):

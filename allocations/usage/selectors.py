@@ -18,7 +18,7 @@ from accounts.roles import PlatformRole
 from allocations.capacity.selectors import hours, is_allocation_admin  # noqa: F401 (re-exported for usage code)
 from allocations.models import Application, ApplicationMember
 from allocations.models.capacity import Grant, GrantStatus
-from allocations.usage_models import (
+from allocations.models.usage import (
     ALERT_THRESHOLDS,
     Cluster,
     ClusterToken,

@@ -18,12 +18,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from allocations import usage_selectors as selectors
-from allocations import usage_services as services
 from allocations.capacity.selectors import admin_access
 from allocations.models.capacity import Grant
-from allocations.usage_auth import ClusterTokenAuthentication, is_cluster
-from allocations.usage_models import Cluster, ImportFormat, UsageImport, UsageRecord
+from allocations.models.usage import Cluster, ImportFormat, UsageImport, UsageRecord
+from allocations.usage import selectors, services
+from allocations.usage.auth import ClusterTokenAuthentication, is_cluster
 from portal.api import StandardPagination
 
 # --- serializers ----------------------------------------------------------------------------------------------------
@@ -66,7 +65,7 @@ class RecordQuerySerializer(serializers.Serializer):
 
 
 class PushRecordSerializer(serializers.Serializer):
-    """One job as a cluster sends it (documentation of the push body; parsing is done by ``allocations.sacct``)."""
+    """One job as a cluster sends it (documents the push body; ``allocations.usage.sacct`` parses it)."""
 
     job_id = serializers.CharField(help_text="The allocation's JobID, e.g. 123, 123_4 (array task), 123+0 (het).")
     account = serializers.CharField(help_text="Slurm account (the grant's).")

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations import usage_selectors as selectors
 from allocations.capacity import services as capacity_services
 from allocations.models import Application
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
-from allocations.usage_models import UsageReclaim
-from allocations.usage_services._common import _require_admin, _transfer_id
-from allocations.usage_services.alerts import _grant_url
+from allocations.models.usage import UsageReclaim
+from allocations.usage import selectors
+from allocations.usage.services._common import _require_admin, _transfer_id
+from allocations.usage.services.alerts import _grant_url
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, TransferCode
 from ledger.services import transfers_create
