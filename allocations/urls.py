@@ -6,5 +6,5 @@ urlpatterns = [
     path("", include("allocations.applications.urls")),
     path("", include("allocations.usage.urls")),
     path("", include("allocations.capacity.urls")),
-    path("", include("allocations.dashboard_urls")),
+    path("", include("allocations.dashboards.urls")),
 ]

@@ -9,9 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
-from allocations import dashboard_api
 from allocations.applications import api as allocations_api
 from allocations.capacity import api as capacity_api
+from allocations.dashboards import api as dashboard_api
 from allocations.usage import api as usage_api
 from ledger import api as ledger_api
 from portal import views

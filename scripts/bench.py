@@ -25,7 +25,7 @@ BENCH_MODULES = (
     "ledger.bench",
     "allocations.bench.capacity",
     "allocations.bench.usage",
-    "allocations.dashboard_bench",
+    "allocations.bench.dashboards",
     "reviews.bench",
 )
 RESULT_KEYS = ("name", "value", "unit", "note")

@@ -51,6 +51,6 @@ __all__ = [
     "Status",
     "TeamRole",
 ]
-from allocations.dashboard_models import *  # noqa: F403
 from allocations.models.capacity import *  # noqa: F403
+from allocations.models.dashboards import *  # noqa: F403
 from allocations.models.usage import *  # noqa: F403

@@ -2,7 +2,7 @@
 
 from django import template
 
-from allocations import dashboard_tables as tables
+from allocations.dashboards import tables
 
 register = template.Library()
 
@@ -31,6 +31,6 @@ def percent(permille) -> str:
 @register.filter
 def reads_dashboards(user) -> bool:
     """Allocation admins, call managers and finance admins (the navigation shows them "Dashboards")."""
-    from allocations.dashboard_selectors import dashboard_access
+    from allocations.dashboards.selectors import dashboard_access
 
     return dashboard_access(user)

@@ -208,7 +208,7 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
 
 def test_a_committed_run_refreshes_the_dashboard_summary_and_an_idle_expiry_does_not(celery_worker, pool_setup, carol):
     from allocations.capacity.tasks import expire_offers
-    from allocations.dashboard_models import DashboardRefresh, GrantUsageSummary
+    from allocations.models.dashboards import DashboardRefresh, GrantUsageSummary
 
     run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)
     wait_for(lambda: _status(run.pk) == RunStatus.SUCCEEDED, timeout=30)

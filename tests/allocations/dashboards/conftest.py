@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from allocations.applications.workflow import Action, Status
-from allocations.dashboard_bench import Scale, seed
-from allocations.dashboard_services import usage_summary_refresh
+from allocations.bench.dashboards import Scale, seed
+from allocations.dashboards.services import usage_summary_refresh
 from allocations.models import ApplicationEvent
 from allocations.models.usage import UsageDaily, UsageReclaim
 from tests.factories import (

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from allocations.csv_export import safe_cell
+from allocations.dashboards.csv_export import safe_cell
 
 
 @pytest.mark.parametrize("value", ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tTAB", "\rCR"])

@@ -4,7 +4,7 @@ after the next refresh, the lag the page states with its "as of" time."""
 
 import pytest
 
-from allocations.dashboard_services import usage_summary_refresh
+from allocations.dashboards.services import usage_summary_refresh
 from allocations.models.capacity import Grant, GrantStatus
 from allocations.models.usage import UsageDaily
 

@@ -8,8 +8,8 @@ import math
 from django.utils import timezone
 
 from allocations.applications.workflow import Action, Status
-from allocations.dashboard_services import usage_summary_refresh
-from allocations.dashboard_tasks import refresh_usage_summary
+from allocations.dashboards.services import usage_summary_refresh
+from allocations.dashboards.tasks import refresh_usage_summary
 from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.models.usage import UsageDaily, UsageReclaim

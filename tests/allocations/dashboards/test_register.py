@@ -79,7 +79,7 @@ def test_renamed_project_shows_at_once(client, seeded):
 def test_pages_follow_the_register_order(client, large):
     """Pages of the bulk data set: newest period first, then Gigafactory name, then grant id; every accepted grant
     once, with the same count on the page and in the API."""
-    from allocations.dashboard_selectors import ACCEPTED, PUBLIC_APPLICATION_STATUSES
+    from allocations.dashboards.selectors import ACCEPTED, PUBLIC_APPLICATION_STATUSES
     from allocations.models.capacity import Grant
 
     expected = list(

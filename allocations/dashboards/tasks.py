@@ -5,7 +5,7 @@ reclaims) finishes."""
 from celery import shared_task
 from celery.signals import task_success
 
-from allocations import dashboard_services
+from allocations.dashboards import services as dashboard_services
 
 # Tasks after which the summary is stale; their success queues a rebuild (the rebuild itself is idempotent), unless
 # the task reports that it changed nothing (a count of 0). A committed run's grants appear when its offer emails are

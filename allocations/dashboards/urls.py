@@ -1,6 +1,6 @@
 from django.urls import path
 
-from allocations import dashboard_views as views
+from allocations.dashboards import views
 
 urlpatterns = [
     path("staff/dashboards/", views.dashboard, {"page": "overview"}, name="dashboards_overview"),

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
-from allocations.dashboard_models import DashboardRefresh
 from allocations.models import AccessMode, Application, Call, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus
+from allocations.models.dashboards import DashboardRefresh
 
 SECONDS_PER_DAY = 86_400
 
@@ -44,7 +44,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.dat
 
 @dataclass(frozen=True)
 class Filters:
-    """The dashboard filters, as ids (resolved by ``allocations.dashboard_forms.FilterForm``)."""
+    """The dashboard filters, as ids (resolved by ``allocations.dashboards.forms.FilterForm``)."""
 
     gigafactory_id: int | None = None
     year: int | None = None

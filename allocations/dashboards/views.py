@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from accounts.models import OrganisationType
-from allocations import dashboard_selectors as selectors
-from allocations import dashboard_tables as tables
-from allocations.csv_export import csv_response, csv_stream
-from allocations.dashboard_forms import AwardsFilterForm, FilterForm
+from allocations.dashboards import selectors, tables
+from allocations.dashboards.csv_export import csv_response, csv_stream
+from allocations.dashboards.forms import AwardsFilterForm, FilterForm
 
 PAGES = {
     "overview": gettext_lazy("Overview"),

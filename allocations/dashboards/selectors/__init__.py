@@ -10,10 +10,10 @@ a rejected application or the hidden details of a call whose awards are confiden
 
 One submodule per dashboard (``capacity_overview``, ``call_funnel``, ``compute_shares``, ``reviewer_load``,
 ``awards_register``) and ``filters`` for what they share; this package re-exports them, so callers keep writing
-``from allocations import dashboard_selectors as selectors; selectors.overview(...)``.
+``from allocations.dashboards import selectors; selectors.overview(...)``.
 """
 
-from allocations.dashboard_selectors.awards_register import (
+from allocations.dashboards.selectors.awards_register import (
     PUBLIC_APPLICATION_STATUSES,
     PUBLIC_FIELDS,
     PUBLIC_ORDER,
@@ -21,7 +21,7 @@ from allocations.dashboard_selectors.awards_register import (
     public_awards,
     public_filter_choices,
 )
-from allocations.dashboard_selectors.call_funnel import (
+from allocations.dashboards.selectors.call_funnel import (
     _FUNNEL_AGGREGATES,
     DECISION_ACTIONS,
     FUNNEL_STAGES,
@@ -30,8 +30,8 @@ from allocations.dashboard_selectors.call_funnel import (
     FunnelRow,
     funnel,
 )
-from allocations.dashboard_selectors.capacity_overview import SUMMED, Overview, OverviewRow, overview
-from allocations.dashboard_selectors.compute_shares import (
+from allocations.dashboards.selectors.capacity_overview import SUMMED, Overview, OverviewRow, overview
+from allocations.dashboards.selectors.compute_shares import (
     CallDemand,
     Distribution,
     FundFigures,
@@ -40,7 +40,7 @@ from allocations.dashboard_selectors.compute_shares import (
     distribution,
     fund_and_partners,
 )
-from allocations.dashboard_selectors.filters import (
+from allocations.dashboards.selectors.filters import (
     ACCEPTED,
     GRANTED,
     SECONDS_PER_DAY,
@@ -52,7 +52,7 @@ from allocations.dashboard_selectors.filters import (
     permille,
     quarter_bounds,
 )
-from allocations.dashboard_selectors.reviewer_load import ReviewerLoad, reviewers
+from allocations.dashboards.selectors.reviewer_load import ReviewerLoad, reviewers
 
 __all__ = [
     "ACCEPTED",

@@ -13,8 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations import dashboard_selectors as selectors
-from allocations.dashboard_forms import AwardsFilterForm, FilterForm
+from allocations.dashboards import selectors
+from allocations.dashboards.forms import AwardsFilterForm, FilterForm
 from portal.api import StandardPagination
 
 

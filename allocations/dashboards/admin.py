@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from allocations.dashboard_models import DashboardRefresh, GrantUsageSummary
+from allocations.models.dashboards import DashboardRefresh, GrantUsageSummary
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

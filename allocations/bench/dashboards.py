@@ -71,7 +71,7 @@ def seed(scale: Scale = FULL, *, seed_value: int = 8, today: datetime.date | Non
     from accounts.models import Organisation, OrganisationType, User
     from allocations.applications.workflow import Action, Status
     from allocations.capacity.services import gpu_ledger
-    from allocations.dashboard_services import usage_summary_refresh
+    from allocations.dashboards.services import usage_summary_refresh
     from allocations.models import AccessMode, AIDomain, Application, ApplicationEvent, Call, CallCutoff, Gigafactory
     from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
     from allocations.models.usage import UsageDaily, UsageReclaim
@@ -473,7 +473,7 @@ def run(scale: Scale = FULL, repeat: int = 20) -> list[dict]:
             "note": "as autovacuum does after a bulk load",
         }
     )
-    from allocations.dashboard_services import usage_summary_refresh
+    from allocations.dashboards.services import usage_summary_refresh
 
     refresh = usage_summary_refresh(trigger="bench")
     results.append(

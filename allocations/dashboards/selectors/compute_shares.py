@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Sum
 
-from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, GrantUsageSummary
-from allocations.dashboard_selectors.call_funnel import _funnel_where
-from allocations.dashboard_selectors.filters import GRANTED, Filters, _periods, as_of, permille
+from allocations.dashboards.selectors.call_funnel import _funnel_where
+from allocations.dashboards.selectors.filters import GRANTED, Filters, _periods, as_of, permille
 from allocations.models import AccessMode, Call
 from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
+from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSummary, GrantUsageSummary
 from ledger import selectors as ledger_selectors
 from ledger.shares import shares_in_basis_points
 

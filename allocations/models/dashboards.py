@@ -5,7 +5,7 @@ dashboards do not scan the daily usage table (a million rows and more) on every 
 grant's status, granted GPU-seconds and the attributes the distribution groups and filters by (country and type of
 the organisation, access mode, AI domain, call, Gigafactory, period), so that page is one scan of a narrow table
 instead of joins through the applications and organisations. It is rebuilt in one
-statement by ``allocations.dashboard_services.usage_summary_refresh`` (Celery beat, and after each usage import and
+statement by ``allocations.dashboards.services.usage_summary_refresh`` (Celery beat, and after each usage import and
 allocation commit); ``DashboardRefresh`` records each rebuild, and the newest one is the "as of" time on the pages.
 
 ``ApplicationFunnelFact`` holds one narrow row per application (call, cut-off, the stages it reached, the time from

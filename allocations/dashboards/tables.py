@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from allocations import dashboard_selectors as selectors
+from allocations.dashboards import selectors
 
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_DAY = 86_400

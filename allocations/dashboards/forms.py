@@ -1,6 +1,6 @@
 """Filter forms of the dashboards (GET, in the query string) and of the public awards register.
 
-The choices are loaded once per request (``dashboard_selectors.filter_choices``) and validated in memory, so a
+The choices are loaded once per request (``dashboards.selectors.filter_choices``) and validated in memory, so a
 filter costs no query beyond the four that fill the drop-downs.
 """
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import ELIGIBLE_COUNTRIES
 from accounts.models import OrganisationType
-from allocations.dashboard_selectors import FilterChoices, Filters
+from allocations.dashboards.selectors import FilterChoices, Filters
 from portal.forms import BootstrapFormMixin
 
 PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")

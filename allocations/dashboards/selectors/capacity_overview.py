@@ -7,7 +7,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from allocations.dashboard_selectors.filters import ACCEPTED, GRANTED, Filters, _grants, _periods, as_of, permille
+from allocations.dashboards.selectors.filters import ACCEPTED, GRANTED, Filters, _grants, _periods, as_of, permille
 from allocations.models.capacity import Pool, PoolKind
 from allocations.models.usage import UsageReclaim
 

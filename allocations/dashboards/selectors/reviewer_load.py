@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from allocations.dashboard_selectors.filters import Filters, _applications
+from allocations.dashboards.selectors.filters import Filters, _applications
 
 # --- 5. reviewers ------------------------------------------------------------------------------------------------
 

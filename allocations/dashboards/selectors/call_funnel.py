@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from allocations.applications.workflow import Action, Status
-from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary
-from allocations.dashboard_selectors.filters import Filters, as_of, permille, quarter_bounds
+from allocations.dashboards.selectors.filters import Filters, as_of, permille, quarter_bounds
 from allocations.models import Call, CallCutoff
+from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSummary
 
 # --- 2. call funnel --------------------------------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ FUNNEL_STAGES = {
     "offered": Q(status__in=_OFFERED),
     "accepted": Q(status__in=_ACCEPTED),
 }
-# The same stages as statuses, for the funnel facts (``dashboard_services``): drafts and submitted are not by status.
+# The same stages as statuses, for the funnel facts (``dashboards.services``): drafts and submitted are not by status.
 FUNNEL_STATUSES = {
     "eligible": _AFTER_CHECK,
     "reviewed": _REVIEWED,

@@ -3,7 +3,7 @@
 from django.db.models import BigIntegerField, Case, CharField, DateField, F, IntegerField, Q, QuerySet, Value, When
 
 from allocations.applications.workflow import Status
-from allocations.dashboard_selectors.filters import ACCEPTED
+from allocations.dashboards.selectors.filters import ACCEPTED
 from allocations.models import AccessMode, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Grant
 

@@ -14,10 +14,15 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from allocations.applications.workflow import Status
-from allocations.dashboard_models import ApplicationFunnelFact, CutoffFunnelSummary, DashboardRefresh, GrantUsageSummary
-from allocations.dashboard_selectors import _FUNNEL_AGGREGATES, DECISION_ACTIONS, FUNNEL_STATUSES
+from allocations.dashboards.selectors import _FUNNEL_AGGREGATES, DECISION_ACTIONS, FUNNEL_STATUSES
 from allocations.models import Application, ApplicationEvent, Call, CallCutoff
 from allocations.models.capacity import Grant
+from allocations.models.dashboards import (
+    ApplicationFunnelFact,
+    CutoffFunnelSummary,
+    DashboardRefresh,
+    GrantUsageSummary,
+)
 from allocations.models.usage import UsageDaily
 
 # The grant's own columns of the summary, copied as they are at the refresh (the distribution reads only these).
@@ -106,7 +111,7 @@ _FACT_COLUMNS = (
 def _funnel_facts_refresh(cursor) -> None:
     """Upsert one ``ApplicationFunnelFact`` per application from the applications, their decision events and the
     (just rebuilt) usage summary; delete the facts of deleted applications. Stage flags follow the funnel's rules in
-    ``dashboard_selectors``; times are those the funnel used to compute live (same expressions, same time zone)."""
+    ``dashboards.selectors``; times are those the funnel used to compute live (same expressions, same time zone)."""
     fact, app, cutoff = ApplicationFunnelFact._meta.db_table, Application._meta.db_table, CallCutoff._meta.db_table
     event, grant, summary = ApplicationEvent._meta.db_table, Grant._meta.db_table, GrantUsageSummary._meta.db_table
     columns = ", ".join(_FACT_COLUMNS)
