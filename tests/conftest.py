@@ -30,6 +30,19 @@ def wait_for(condition: Callable[[], object], timeout: float = 15.0, interval: f
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slurm`` need the testbed: without it they are skipped, with the reason in the summary."""
+    marked = [item for item in items if item.get_closest_marker("slurm")]
+    if not marked:
+        return
+    from tests.slurm import testbed_missing
+
+    reason = testbed_missing()
+    if reason:
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters and cached values live in Redis; every test starts without them."""
