@@ -1,7 +1,9 @@
 """/api/v1/ledger/...: finance admins read everything and write transfers; partner contacts read their own
 accounts, transfers, statement and entitlement; anybody else gets 404."""
 
+from django.core.exceptions import PermissionDenied as WriteRefused
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -9,7 +11,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ledger import selectors, services
+from ledger import selectors
+from ledger.boundary import finance_transfers_create
 from ledger.forms import DateRangeForm
 from ledger.models import Partner
 from ledger.serializers import (
@@ -68,12 +71,17 @@ class TransferViewSet(LedgerReaderMixin, mixins.ListModelMixin, mixins.CreateMod
 
         Idempotent by transfer id: sending the same batch again answers `exists` for each transfer and moves
         nothing. Results follow TigerBeetle's codes (`ok`, `exists`, `exceeds_credits`, `linked_event_failed`...).
+        Only the EUR ledger and the finance flows' codes (pledge, payment, guarantee, in_kind, reversal) are
+        accepted; any other ledger or code is 403 with the reason, and nothing of the batch is written.
         """
         if not selectors.is_finance_admin(request.user):
-            raise PermissionDenied("Only finance admins can write to the ledger.")
+            raise PermissionDenied(_("Only finance admins can write to the ledger."))
         batch = TransferBatchSerializer(data=request.data)
         batch.is_valid(raise_exception=True)
-        results = services.transfers_create(transfers=batch.validated_data["transfers"], by=request.user)
+        try:
+            results = finance_transfers_create(transfers=batch.validated_data["transfers"], by=request.user)
+        except WriteRefused as refused:
+            raise PermissionDenied(str(refused)) from refused
         body = {"results": [{"index": r.index, "id": r.id, "result": r.result.value} for r in results]}
         return Response(TransferBatchResultSerializer(body).data, status=status.HTTP_200_OK)
 

@@ -459,6 +459,9 @@ def transfer_reverse(*, transfer: Transfer, reason: str, by: User) -> Transfer:
         raise ValidationError({"reason": _("Say why the entry is reversed.")})
     if transfer.pending or transfer.void_pending:
         raise ValidationError({"transfer": _("Only posted entries can be reversed; withdraw open ones instead.")})
+    if transfer.ledger_id != ledger_eur().pk:
+        # GPU-seconds entries belong to the capacity, allocation and usage services; they correct their own.
+        raise PermissionDenied(_("Only entries of the EUR ledger can be reversed here."))
     spec = TransferSpec(
         id=reversal_id(transfer),
         debit_account_id=transfer.credit_account_id,

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from ledger import services
 from ledger.models import Account, Transfer
-from tests.factories import AccountFactory, LedgerFactory, PartnerFactory
+from tests.factories import AccountFactory, PartnerFactory
 from tests.ledger.conftest import MILLION
 
 ACCOUNTS = "/api/v1/ledger/accounts/"
@@ -52,7 +52,7 @@ def batch_body(accounts, n=3, **extra):
 
 @pytest.fixture
 def pair(db):
-    ledger = LedgerFactory()
+    ledger = services.ledger_eur()  # the API writes only the EUR ledger
     return [AccountFactory(ledger=ledger), AccountFactory(ledger=ledger)]
 
 
