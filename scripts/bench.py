@@ -27,6 +27,7 @@ BENCH_MODULES = (
     "allocations.bench.usage",
     "allocations.bench.dashboards",
     "reviews.bench",
+    "site_agent.bench",
 )
 RESULT_KEYS = ("name", "value", "unit", "note")
 MARKDOWN_FILE = ROOT / "docs" / "benchmarks.md"
