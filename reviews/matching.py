@@ -128,10 +128,11 @@ def _min_cost_assignment(graph: _Graph, threshold: int) -> np.ndarray:
     return np.flatnonzero(flows > 0)
 
 
-def _bottleneck_threshold(graph: _Graph) -> int:
-    """The highest affinity t such that edges >= t still carry as many pairs as all edges."""
+def _bottleneck_threshold(graph: _Graph, at_least: int = 0) -> int:
+    """The highest affinity t such that edges >= t still carry as many pairs as all edges (``at_least`` is known
+    to be feasible)."""
     best = _max_flow(graph, 0)
-    values = np.unique(graph.weight)
+    values = np.unique(graph.weight[graph.weight >= at_least])
     if best == 0 or len(values) == 0:
         return 0
     lo, hi = 0, len(values) - 1  # values[lo] is always feasible
@@ -167,15 +168,39 @@ def _conflict_mask(pool: Pool, app_ids: list[int], rev_ids: list[int]) -> np.nda
     return mask
 
 
-def _candidates(weight, eligible, top_k: int | None) -> tuple[np.ndarray, bool]:
-    """Eligible cells, or each row's best ``top_k`` eligible ones (ties to the lower reviewer id)."""
-    if top_k is None or top_k >= weight.shape[1]:
+def _candidates(weight, eligible, needed, capacity, top_k: int | None) -> tuple[np.ndarray, bool]:
+    """Eligible cells, or each row's best ``top_k`` eligible ones (ties to the lower reviewer id). An application
+    that the restricted pool cannot serve in full gets twice as many candidates, until it can or has them all."""
+    n_reviewers = weight.shape[1]
+    if top_k is None or top_k >= n_reviewers:
         return eligible, False
-    scored = np.where(eligible, weight, -1)
-    order = np.argsort(-scored, axis=1, kind="stable")[:, :top_k]
-    keep = np.zeros_like(eligible)
-    np.put_along_axis(keep, order, True, axis=1)
-    return keep & eligible, True
+    # Small integers sort by radix: fast, and stable, so ties go to the lower reviewer id.
+    order = np.argsort((SCALE - np.where(eligible, weight, -1)).astype(np.int16), axis=1, kind="stable")
+    k = np.full(len(weight), max(top_k, 1))
+    while True:
+        keep = np.zeros_like(eligible)
+        np.put_along_axis(keep, order, np.arange(n_reviewers)[None, :] < k[:, None], axis=1)
+        keep &= eligible
+        short = _short_rows(_graph(keep, weight, needed, capacity))
+        grow = short & (k < n_reviewers)
+        if not grow.any():
+            return keep, True
+        k = np.where(grow, np.minimum(k * 2, n_reviewers), k)
+
+
+def _graph(keep, weight, needed, capacity) -> _Graph:
+    rows, cols = np.nonzero(keep)
+    return _Graph(rows.astype(np.int32), cols.astype(np.int32), weight[rows, cols], needed, capacity)
+
+
+def _short_rows(graph: _Graph) -> np.ndarray:
+    """Applications left short by one maximum flow over the graph's edges."""
+    source, sink, tails, heads, caps = graph.arcs()
+    solver = max_flow.SimpleMaxFlow()
+    solver.add_arcs_with_capacity(tails, heads, caps)
+    if solver.solve(source, sink) != solver.OPTIMAL:  # pragma: no cover
+        raise RuntimeError("max flow failed")
+    return solver.flows(np.arange(graph.n_apps)) < graph.needed
 
 
 def match(pool: Pool, *, objective: str = BOTTLENECK, top_k: int | None = None) -> Matching:
@@ -185,11 +210,20 @@ def match(pool: Pool, *, objective: str = BOTTLENECK, top_k: int | None = None) 
     app_ids, rev_ids, weight, needed, capacity = _sorted(pool)
     conflicted = _conflict_mask(pool, app_ids, rev_ids)
     eligible = ~conflicted & (needed[:, None] > 0) & (capacity[None, :] > 0)
-    candidates, restricted = _candidates(weight, eligible, top_k)
-    rows, cols = np.nonzero(candidates)
-    graph = _Graph(rows.astype(np.int32), cols.astype(np.int32), weight[rows, cols], needed, capacity)
-    threshold = _bottleneck_threshold(graph) if objective == BOTTLENECK and len(rows) else 0
-    chosen = _min_cost_assignment(graph, threshold) if len(rows) else np.zeros(0, np.int64)
+    candidates, restricted = _candidates(weight, eligible, needed, capacity, top_k)
+    graph = _graph(candidates, weight, needed, capacity)
+    has_edges = len(graph.rows) > 0
+    threshold = 0
+    if objective == BOTTLENECK and has_edges:
+        threshold = _bottleneck_threshold(graph)
+        # Add every eligible pair at or above the weakest pair found: with them the bottleneck and the total
+        # above it are those of the full candidate lists (a pair outside them could only matter if it were above).
+        missing = eligible & ~candidates & (weight >= threshold)
+        if missing.any():
+            candidates = candidates | missing
+            graph = _graph(candidates, weight, needed, capacity)
+            threshold = _bottleneck_threshold(graph, at_least=threshold)
+    chosen = _min_cost_assignment(graph, threshold) if has_edges else np.zeros(0, np.int64)
     chosen_rows, chosen_cols = graph.rows[chosen], graph.cols[chosen]
     pairs = tuple(
         Pair(app_ids[i], rev_ids[j], int(weight[i, j]) / SCALE) for i, j in zip(chosen_rows, chosen_cols, strict=True)
