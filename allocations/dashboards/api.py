@@ -183,7 +183,7 @@ class StatsDistribution(APIView):
 
 
 class PublicAwards(generics.ListAPIView):
-    """The public awards register: accepted grants, newest period first (no login)."""
+    """The public awards register: accepted grants, newest period first, confidential awards last (no login)."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []

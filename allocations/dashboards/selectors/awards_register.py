@@ -39,8 +39,18 @@ def _hidden(value, output_field=None):
     )
 
 
-# The register's order: newest period first, then Gigafactory name, then grant id (stable across pages).
-PUBLIC_ORDER = ("-period__starts_on", "gigafactory__name", "pk")
+# The register's order: public awards first, newest period first, then Gigafactory name; then the confidential
+# awards. Every key is a field the public sees for that row (for a confidential row only its country and
+# organisation type), so where a confidential award sits, on which page, never depends on its hidden quarter,
+# Gigafactory or size. The grant id only breaks ties between rows that read the same.
+PUBLIC_ORDER = (
+    F("application__call__awards_confidential").asc(),
+    _hidden(F("period__starts_on"), DateField()).desc(),
+    _hidden(F("gigafactory__name")).asc(),
+    F("application__organisation__country").asc(),
+    F("application__organisation__type").asc(),
+    F("pk").asc(),
+)
 
 
 class PublicAwardList:
@@ -98,10 +108,11 @@ def public_awards(
     organisation_type: str = "",
     year: int | None = None,
 ) -> PublicAwardList:
-    """Accepted grants (the application accepted, active or closed) as dictionaries of ``PUBLIC_FIELDS``, newest
-    period first, read live. For a call whose awards are confidential only the organisation type and country leave
-    the database; such rows also drop out as soon as a filter or search touches a hidden field, so a search cannot
-    reveal them. A paginated page is three queries (count, the page's ids, their rows)."""
+    """Accepted grants (the application accepted, active or closed) as dictionaries of ``PUBLIC_FIELDS`` in
+    ``PUBLIC_ORDER`` (newest period first, confidential awards last), read live. For a call whose awards are
+    confidential only the organisation type and country leave the database; such rows also drop out as soon as a
+    filter or search touches a hidden field, so a search cannot reveal them. A paginated page
+    is three queries (count, the page's ids, their rows)."""
     qs = Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)
     if search or gigafactory or mode or year:
         qs = qs.filter(application__call__awards_confidential=False)

@@ -77,16 +77,22 @@ def test_renamed_project_shows_at_once(client, seeded):
 
 
 def test_pages_follow_the_register_order(client, large):
-    """Pages of the bulk data set: newest period first, then Gigafactory name, then grant id; every accepted grant
-    once, with the same count on the page and in the API."""
+    """Pages of the bulk data set: public awards by newest period first, then Gigafactory name; then the
+    confidential ones by country and organisation type (grant id breaks ties); every accepted grant once, with the
+    same count on the page and in the API."""
     from allocations.dashboards.selectors import ACCEPTED, PUBLIC_APPLICATION_STATUSES
     from allocations.models.capacity import Grant
 
+    accepted = Grant.objects.filter(
+        status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES
+    ).select_related("period", "gigafactory", "application__call")
+    by_owner = ("application__organisation__country", "application__organisation__type", "pk")
     expected = list(
-        Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)
-        .select_related("period", "gigafactory", "application__call")
-        .order_by("-period__starts_on", "gigafactory__name", "pk")
-    )
+        accepted.filter(application__call__awards_confidential=False).order_by(
+            "-period__starts_on", "gigafactory__name", *by_owner
+        )
+    ) + list(accepted.filter(application__call__awards_confidential=True).order_by(*by_owner))
+    assert expected[-1].application.call.awards_confidential
     assert len(expected) > 100
     first = client.get("/awards/")
     assert first.context["page_obj"].paginator.count == len(expected)
