@@ -130,7 +130,7 @@ class UsageImportCreateSerializer(serializers.Serializer):
     cluster = serializers.SlugRelatedField(slug_field="name", queryset=Cluster.objects.all())
     file = serializers.FileField()
     format = serializers.ChoiceField(
-        choices=[ImportFormat.SACCT, ImportFormat.CSV], required=False, allow_blank=True, default=""
+        choices=[ImportFormat.SACCT, ImportFormat.CSV, ImportFormat.JSON], required=False, allow_blank=True, default=""
     )
 
 
@@ -228,12 +228,16 @@ class UsageRecordsView(APIView):
     @extend_schema(
         request=PushRecordSerializer(many=True),
         responses={200: UsageImportReportSerializer, 403: None},
-        description='A JSON list of records (or {"records": [...]}), at most 10,000 per request.',
+        description=(
+            'A JSON list of records (or {"records": [...]}), or the output of `sacct --json` as it is (Slurm 21.08 '
+            "to 25.x), at most 10,000 records or jobs per request."
+        ),
     )
     def post(self, request):
         if not is_cluster(request.user):
             raise PermissionDenied("Push records with a cluster token; upload files to /api/v1/usage/imports/.")
-        records = request.data.get("records") if isinstance(request.data, dict) else request.data
+        data = request.data
+        records = data.get("records") if isinstance(data, dict) and "jobs" not in data else data
         usage_import = services.usage_records_push(token=request.auth, records=records)
         return Response(UsageImportReportSerializer(usage_import).data, status=status.HTTP_200_OK)
 

@@ -17,11 +17,14 @@ class UsageUploadForm(BootstrapFormMixin, forms.Form):
             ("", _("Detect from the first line")),
             (ImportFormat.SACCT, ImportFormat.SACCT.label),
             (ImportFormat.CSV, ImportFormat.CSV.label),
+            (ImportFormat.JSON, _("sacct --json")),
         ],
         required=False,
         help_text=_(
-            "sacct: the output of sacct --parsable2 with the fields JobID|JobIDRaw|User|Account|Partition|Start|End|"
-            "Elapsed|AllocTRES|State, with or without the header line. CSV: cluster,job_id,account,user,start,end,gpus."
+            "sacct: the output of sacct --parsable2 with a header naming at least JobID, User, Account, Start, End, "
+            "Elapsed and AllocTRES in any order (e.g. --format=ALL), or without a header the fields JobID|JobIDRaw|"
+            "User|Account|Partition|Start|End|Elapsed|AllocTRES|State. sacct --json: its output as it is. "
+            "CSV: cluster,job_id,account,user,start,end,gpus."
         ),
     )
     file = forms.FileField(label=_("File"))

@@ -225,6 +225,44 @@ def _sacct_positions(header: list[str]) -> tuple[int, ...] | None:
     return tuple(names.get(name, -1) for name in SACCT_FIELDS)
 
 
+# Column names sacct prints (a few of them): a first line holding one is a header, even when it lacks what we need.
+KNOWN_COLUMNS = frozenset(
+    (*SACCT_FIELDS, "Cluster", "JobName", "NNodes", "NCPUS", "ReqTRES", "Submit", "Eligible", "ExitCode", "QOS")
+)
+EXPECTED = (
+    "sacct --parsable2 output with a header naming the columns JobID, User, Account, Start, End, Elapsed and "
+    "AllocTRES (in any order; other columns are ignored), or without a header the 10 fields " + "|".join(SACCT_FIELDS)
+)
+_DATA_JOB_ID = re.compile(r"\d+(?:[_+.\[].*)?")
+
+
+def sacct_layout(number: int, fields: list[str]) -> tuple[tuple[int, ...], int] | Rejected | None:
+    """Read the first line of a sacct file: ``(positions, width)`` for a header, ``None`` for a record of the
+    default layout, or the one file-level :class:`Rejected` saying what was expected."""
+    positions = _sacct_positions(fields)
+    if positions is not None:
+        return positions, len(fields)
+    names = {name.strip() for name in fields}
+    if names & KNOWN_COLUMNS:
+        missing = ", ".join(name for name in REQUIRED_SACCT if name not in names)
+        return Rejected(number, Reason.MALFORMED, f"the header lacks {missing}; expected {EXPECTED}")
+    if len(fields) == len(SACCT_FIELDS) and _DATA_JOB_ID.fullmatch(fields[0].strip()):
+        return None
+    return Rejected(
+        number,
+        Reason.MALFORMED,
+        f"the first line is neither a header nor a record ({len(fields)} fields); expected " + EXPECTED,
+    )
+
+
+# A pending job array's line (``123_[1-3]``, ``123_[1,4-6%2]``): its tasks never started.
+_PENDING_ARRAY = re.compile(r"\d+_\[[0-9,\-%:]*\](?:\+\d+)?")
+
+
+def is_pending_array(job_id: str) -> bool:
+    return bool(_PENDING_ARRAY.fullmatch(job_id.strip()))
+
+
 def parse_sacct(lines: Iterable[str]) -> Iterator[Item]:
     """Parse ``sacct --parsable2`` output line by line (header optional). Line numbers start at 1."""
     positions = tuple(range(len(SACCT_FIELDS)))
@@ -238,13 +276,12 @@ def parse_sacct(lines: Iterable[str]) -> Iterator[Item]:
         fields = line.split("|")
         if first:
             first = False
-            if fields[0].strip() == "JobID":
-                header_positions = _sacct_positions(fields)
-                if header_positions is None:
-                    missing = [name for name in REQUIRED_SACCT if name not in {f.strip() for f in fields}]
-                    yield Rejected(number, Reason.MALFORMED, "the header lacks " + ", ".join(missing))
-                    return
-                positions, width = header_positions, len(fields)
+            layout = sacct_layout(number, fields)
+            if isinstance(layout, Rejected):
+                yield layout
+                return
+            if layout is not None:
+                positions, width = layout
                 yield Skipped(number, SkipReason.HEADER)
                 continue
         if len(fields) != width:
@@ -258,6 +295,8 @@ def _sacct_record(number: int, fields: list[str], positions: tuple[int, ...]) ->
     job_text = fields[job_i]
     if is_step(job_text):
         return Skipped(number, SkipReason.STEP)
+    if is_pending_array(job_text):
+        return Skipped(number, SkipReason.NOT_STARTED)
     end_text = fields[end_i]
     if end_text in UNKNOWN_TIMES:
         return Skipped(number, SkipReason.RUNNING)
@@ -411,16 +450,23 @@ def _json_record(number: int, record: Mapping) -> Item:
 
 
 def parse(fmt: str, lines: Iterable[str]) -> Iterator[Item]:
-    """Dispatch on an import format: ``"sacct"`` or ``"csv"``."""
+    """Dispatch on an import format: ``"sacct"``, ``"csv"`` or ``"json"`` (``sacct --json`` or API records)."""
     if fmt == "sacct":
         return parse_sacct(lines)
     if fmt == "csv":
         return parse_csv(lines)
+    if fmt == "json":
+        from allocations.usage.sacct_json import parse_json_lines
+
+        return parse_json_lines(lines)
     raise ValueError(f"unknown format {fmt!r}")
 
 
 def sniff_format(first_line: str) -> str:
-    """Guess the format of a file from its first line: pipes mean sacct, commas CSV."""
+    """Guess the format of a file from its first line: a brace or bracket means JSON, pipes sacct, commas CSV."""
+    start = first_line.lstrip("\ufeff \t\r\n")[:1]
+    if start in ("{", "["):
+        return "json"
     return "sacct" if "|" in first_line else "csv"
 
 
@@ -506,13 +552,12 @@ def sacct_copy_lines(lines: Iterable[str]) -> Iterator[str | Rejected | Skipped]
                 yield Skipped(number, SkipReason.BLANK)
                 continue
             first = False
-            if fields[0].strip() == "JobID":
-                header_positions = _sacct_positions(fields)
-                if header_positions is None:
-                    missing = [name for name in REQUIRED_SACCT if name not in {f.strip() for f in fields}]
-                    yield Rejected(number, Reason.MALFORMED, "the header lacks " + ", ".join(missing))
-                    return
-                positions, width = header_positions, len(fields)
+            layout = sacct_layout(number, fields)
+            if isinstance(layout, Rejected):
+                yield layout
+                return
+            if layout is not None:
+                positions, width = layout
                 job_i, user_i, account_i, partition_i, start_i, end_i, elapsed_i, tres_i, state_i = unpack(positions)
                 yield Skipped(number, SkipReason.HEADER)
                 continue

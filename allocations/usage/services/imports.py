@@ -27,7 +27,7 @@ from allocations.models.usage import (
     UsageImport,
     UsageImportEvent,
 )
-from allocations.usage import sacct, selectors
+from allocations.usage import sacct, sacct_json, selectors
 from allocations.usage.services._common import _require_admin
 from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.ledger import consumed_account, post_usage
@@ -75,8 +75,8 @@ def _transition(import_id: int, action: str, *, note: str = "", **fields) -> Usa
 
 
 def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = "", by: User) -> UsageImport:
-    """An allocation admin uploads a sacct or CSV file for ``cluster``; a Celery task processes it after commit.
-    ``fmt`` empty means "guess from the first line"."""
+    """An allocation admin uploads a sacct, ``sacct --json`` or CSV file for ``cluster``; a Celery task processes
+    it after commit. ``fmt`` empty means "guess from the first line"."""
     _require_admin(by)
     if upload is None or not upload.size:
         raise ValidationError({"file": _("Choose a non-empty file.")})
@@ -87,8 +87,8 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
         first = upload.readline().decode("utf-8", errors="replace")
         upload.seek(0)
         fmt = sacct.sniff_format(first)
-    if fmt not in (ImportFormat.SACCT, ImportFormat.CSV):
-        raise ValidationError({"format": _("Choose sacct or CSV.")})
+    if fmt not in (ImportFormat.SACCT, ImportFormat.CSV, ImportFormat.JSON):
+        raise ValidationError({"format": _("Choose sacct, sacct --json or CSV.")})
     from allocations.usage.tasks import process_usage_import
 
     with transaction.atomic():
@@ -132,14 +132,18 @@ def usage_records_push(*, token: ClusterToken, records: object) -> UsageImport:
     """A cluster pushes a JSON batch of job records with its token; processed at once (one transaction for the
     merge). Records for Slurm accounts granted on another cluster's Gigafactory, or naming another cluster,
     are refused as a whole (``PermissionDenied``); unknown accounts are reported like bad rows."""
-    if not isinstance(records, list):
-        raise ValidationError({"records": _("Send a list of records.")})
-    if not records:
+    if sacct_json.is_sacct_json(records):
+        batch = records["jobs"]
+    elif isinstance(records, list):
+        batch = records
+    else:
+        raise ValidationError({"records": _("Send a list of records or the output of sacct --json.")})
+    if not batch:
         raise ValidationError({"records": _("Send at least one record.")})
-    if len(records) > MAX_PUSH_RECORDS:
+    if len(batch) > MAX_PUSH_RECORDS:
         raise ValidationError({"records": _("Send at most %(max)d records per request.") % {"max": MAX_PUSH_RECORDS}})
     cluster = token.cluster
-    items = list(sacct.parse_json_records(records))
+    items = list(sacct_json.parse_json_document(records))
     accepted = [item for item in items if isinstance(item, sacct.JobRecord)]
     if any(item.cluster and item.cluster.lower() != cluster.name for item in accepted):
         raise PermissionDenied(_("This token can only send records of cluster %(name)s.") % {"name": cluster.name})

@@ -127,7 +127,7 @@ def test_array_tasks_and_heterogeneous_components_each_count():
     assert records == {"500_1": 3600, "500_2": 1800, "600+0": 8 * 7200, "600+1": 0}
     assert sorted((s.line, s.reason) for s in only(items, Skipped)) == [
         (3, SkipReason.STEP),
-        (4, SkipReason.RUNNING),
+        (4, SkipReason.NOT_STARTED),  # a pending array range: its tasks never started
         (7, SkipReason.STEP),
     ]
     assert not only(items, Rejected)
