@@ -27,6 +27,11 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles)) or bool(getattr(user, "is_superuser", False))
 
 
+def is_allocation_admin(user) -> bool:
+    """Allocation admins (and superusers) set capacity, run allocations, ingest usage and reclaim hours."""
+    return user is not None and user.is_authenticated and has_role(user, PlatformRole.ALLOCATION_ADMIN)
+
+
 def is_platform_staff(user) -> bool:
     """Members of a staff group, and superusers, must use MFA before opening staff pages."""
     return (

@@ -16,7 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import PlatformRole, has_role, is_platform_staff
+from accounts.roles import PlatformRole, has_role, is_allocation_admin, is_platform_staff
 from allocations.applications.workflow import Status
 from allocations.capacity.solver import Reason
 from allocations.models import Application, Call
@@ -34,10 +34,6 @@ from ledger.models import Account, Ledger, Partner, Transfer
 SECONDS_PER_HOUR = 3600
 # Applications without a panel rank are considered after every ranked one (then by submission time and id).
 UNRANKED = 2**31 - 1
-
-
-def is_allocation_admin(user: User) -> bool:
-    return user.is_authenticated and has_role(user, PlatformRole.ALLOCATION_ADMIN)
 
 
 def admin_access(user: User) -> str:

@@ -40,12 +40,14 @@ def personas(alice, alice_org, call, bob, _platform_groups):
     owner = UserFactory(email="olga@aurora-ai.eu")
     MembershipFactory(organisation=alice_org, user=owner, role=MembershipRole.OWNER)
     manager = UserFactory(email="manager@eurohpc.eu", roles=[PlatformRole.CALL_MANAGER])
+    admin = UserFactory(email="admin@eurohpc.eu", roles=[PlatformRole.ALLOCATION_ADMIN])
     Application.objects.filter(pk=application.pk).update(pi=pi)
     return application, {
         Role.PI: pi,
         Role.ORG_OWNER: owner,
         Role.ORG_MEMBER: member,
         Role.CALL_MANAGER: manager,
+        Role.ALLOCATION_ADMIN: admin,  # runs allocations; takes no review step
         PORTAL: None,
         REVIEWER: bob,  # a platform reviewer holds no role on the application itself: refused like an outsider
     }
@@ -88,6 +90,7 @@ def test_review_rows_walked_for_every_status_and_role(personas):
             assert (event.from_status, event.to_status, event.action) == (status, rule.to, action)
             assert event.actor == users[persona]
             assert ApplicationEvent.objects.count() == events_before + 1
+            assert Application.objects.get(pk=application.pk).status == rule.to
     # Each review row has at least one role that may take it, and the walk exercised all of them.
     expected = sum(1 for (s, a), rule in TRANSITIONS.items() if a in REVIEW_ACTIONS for p in users if _holds(p, rule))
     assert allowed_seen == expected > 0

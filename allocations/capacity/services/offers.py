@@ -1,18 +1,17 @@
 """Offers and grants: answered, expired, activated and closed, and the offer emails."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.applications import selectors as application_selectors
-from allocations.applications.workflow import Action, Role, transition_for
+from allocations.applications.services import application_transition
+from allocations.applications.workflow import Action, transition_for
 from allocations.capacity import selectors
 from allocations.capacity.services._common import _post, _transfer_id, gpu_ledger
-from allocations.capacity.services.runs import _apply_transitions
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
@@ -51,9 +50,9 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
     now = now or timezone.now()
     with transaction.atomic():
         grant, application = _lock_grant(grant_id)
-        roles = application_selectors.roles_of(user=by, application=application)
-        if not roles & {Role.PI, Role.ORG_OWNER, Role.ORG_MEMBER}:
-            raise PermissionDenied(_("Only the principal investigator can answer this offer."))
+        # The workflow table says who may answer (the PI); a refusal below rolls the transition back.
+        action = Action.ACCEPT if accept else Action.DECLINE
+        application = application_transition(application_id=application.pk, action=action, by=by, now=now)
         if grant.status != GrantStatus.OFFERED:
             raise ValidationError(
                 _("This offer is %(status)s and can no longer be answered.")
@@ -61,8 +60,6 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
             )
         if now >= grant.respond_by:
             raise ValidationError(_("The deadline to answer this offer has passed."))
-        action = Action.ACCEPT if accept else Action.DECLINE
-        _apply_transitions([application], action=action, roles_of=lambda _a: roles, by=by, now=now)
         grant.status = GrantStatus.ACCEPTED if accept else GrantStatus.DECLINED
         grant.responded_at, grant.responded_by = now, by
         grant.save(update_fields=["status", "responded_at", "responded_by"])
@@ -74,8 +71,7 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
 
 
 def _activate(grant: Grant, application: Application, *, now) -> None:
-    portal = frozenset({Role.PORTAL})
-    _apply_transitions([application], action=Action.ACTIVATE, roles_of=lambda _a: portal, by=None, now=now)
+    application_transition(application_id=application.pk, action=Action.ACTIVATE, by=None, now=now)
     grant.status = GrantStatus.ACTIVE
     grant.save(update_fields=["status"])
 
@@ -91,8 +87,7 @@ def grant_close(grant: Grant, application: Application, *, now=None) -> None:
     live = (GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE)
     if Grant.objects.filter(application_id=application.pk, status__in=live).exists():
         return
-    portal = frozenset({Role.PORTAL})
-    _apply_transitions([application], action=Action.CLOSE, roles_of=lambda _a: portal, by=None, now=now)
+    application_transition(application_id=application.pk, action=Action.CLOSE, by=None, now=now)
 
 
 def offers_expire(*, now=None) -> int:
@@ -100,16 +95,14 @@ def offers_expire(*, now=None) -> int:
     per offer, each re-checked under its lock, so a late answer and the job never both win. Returns how many."""
     now = now or timezone.now()
     expired = 0
-    portal = frozenset({Role.PORTAL})
     for grant_id in list(selectors.offers_past_deadline(now=now).values_list("pk", flat=True)):
         with transaction.atomic():
             grant, application = _lock_grant(grant_id)
             if grant.status != GrantStatus.OFFERED or grant.respond_by > now:
                 continue
-            _apply_transitions(
-                [application],
+            application_transition(
+                application_id=application.pk,
                 action=Action.EXPIRE,
-                roles_of=lambda _a: portal,
                 by=None,
                 comment="offer not answered by the deadline",
                 now=now,

@@ -4,21 +4,19 @@ into offers or discarded."""
 import logging
 import os
 import time
-from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.applications.services import TransitionRefused
-from allocations.applications.workflow import Action, Role, Status, transition_for
+from allocations.applications.services import applications_transition
+from allocations.applications.workflow import Action
 from allocations.capacity import selectors
 from allocations.capacity.services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
 from allocations.capacity.solver import Policy, Request, allocate
-from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
@@ -142,52 +140,6 @@ def _decided(run: AllocationRun, by: User) -> None:
         )
 
 
-def _apply_transitions(
-    applications: list[Application],
-    *,
-    action: Action,
-    roles_of: Callable[[Application], frozenset[Role]],
-    by: User | None,
-    comment: str = "",
-    now=None,
-) -> None:
-    """Apply one action of the workflow table to locked applications, with one append-only event each."""
-    now = now or timezone.now()
-    events = []
-    by_target: dict[Status, list[int]] = {}
-    for application in applications:
-        rule = transition_for(application.status, action)
-        if rule is None:
-            raise TransitionRefused(
-                _("You cannot %(action)s an application that is %(status)s.")
-                % {"action": Action(action).label, "status": inline_label(Status(application.status).label)},
-                code="transition",
-            )
-        if not roles_of(application) & rule.who:
-            raise PermissionDenied(
-                _("Only %(roles)s may %(action)s this application.")
-                % {
-                    "roles": _(" or ").join(inline_label(Role(r).label) for r in sorted(rule.who)),
-                    "action": Action(action).label,
-                }
-            )
-        events.append(
-            ApplicationEvent(
-                application=application,
-                actor=by,
-                action=action,
-                from_status=application.status,
-                to_status=rule.to,
-                comment=comment,
-            )
-        )
-        by_target.setdefault(rule.to, []).append(application.pk)
-        application.status = rule.to
-    for status, ids in by_target.items():
-        Application.objects.filter(pk__in=ids).update(status=status, updated_at=now)
-    ApplicationEvent.objects.bulk_create(events, batch_size=5000)
-
-
 def _slurm_account(application_id: int, reference: str | None) -> str:
     return (reference or f"gap-app-{application_id}").lower()
 
@@ -225,14 +177,7 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
                 "application_id", "granted_seconds"
             )
         )
-        applications = list(
-            Application.objects.select_for_update()
-            .filter(pk__in=list(granted))
-            .order_by("pk")
-            .only("pk", "status", "reference")
-        )
-        admin_roles = frozenset({Role.ALLOCATION_ADMIN})
-        _apply_transitions(applications, action=Action.OFFER, roles_of=lambda _a: admin_roles, by=by, now=now)
+        applications = applications_transition(application_ids=list(granted), action=Action.OFFER, by=by, now=now)
         ledger = gpu_ledger()
         accounts = [
             _new_account(
