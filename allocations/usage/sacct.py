@@ -41,6 +41,9 @@ UNKNOWN_TIMES = frozenset({"Unknown", "None", ""})
 MAX_TEXT = 64
 MAX_GPUS = 100_000
 MAX_ELAPSED = 366 * 86400
+# A longer line (line break included) is rejected; the file reader hands it over as an ``OverlongLine`` without
+# keeping it in memory.
+MAX_LINE_BYTES = 64 * 1024
 
 
 class Reason:
@@ -108,6 +111,31 @@ class Skipped:
 
 
 Item = JobRecord | Rejected | Skipped
+
+
+class OverlongLine(str):
+    """Stands for a line longer than ``MAX_LINE_BYTES`` that the reader skipped instead of reading it whole."""
+
+
+def line_problem(line: str) -> str | None:
+    """Why a line (or a record's text) cannot be stored: PostgreSQL text holds no NUL and no lone surrogate, and a
+    line has at most ``MAX_LINE_BYTES``. ``None`` when it is fine."""
+    if type(line) is OverlongLine or len(line) > MAX_LINE_BYTES:
+        return f"the line is longer than {MAX_LINE_BYTES} bytes"
+    if "\x00" in line:
+        return "contains a NUL byte"
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains a character that cannot be stored as text"
+    return None
+
+
+def _suspect(line: str) -> bool:
+    """The cheap test of every line (``isascii`` is a flag in CPython): only a suspect line gets ``line_problem``."""
+    return type(line) is not str or "\x00" in line or not line.isascii() or len(line) > MAX_LINE_BYTES
+
 
 # --- field parsers ----------------------------------------------------------------------------------------------
 
@@ -269,6 +297,9 @@ def parse_sacct(lines: Iterable[str]) -> Iterator[Item]:
     width = len(SACCT_FIELDS)
     first = True
     for number, raw in enumerate(lines, 1):
+        if _suspect(raw) and (problem := line_problem(raw)):
+            yield Rejected(number, Reason.MALFORMED, problem)
+            continue
         line = raw.rstrip("\r\n")
         if not line.strip():
             yield Skipped(number, SkipReason.BLANK)
@@ -341,10 +372,23 @@ def parse_gpus(value: object) -> int:
 
 def parse_csv(lines: Iterable[str]) -> Iterator[Item]:
     """Parse ``cluster,job_id,account,user,start,end,gpus`` rows (header optional); elapsed is ``end - start``."""
-    reader = csv.reader(lines)
+    problems: dict[int, str] = {}
+
+    def checked(lines: Iterable[str]) -> Iterator[str]:
+        # A line that cannot be stored reaches the CSV reader as a blank line and is rejected below.
+        for number, line in enumerate(lines, 1):
+            if _suspect(line) and (problem := line_problem(line)):
+                problems[number] = problem
+                line = "\n"
+            yield line
+
+    reader = csv.reader(checked(lines))
     first = True
     for row in reader:
         number = reader.line_num
+        if number in problems:
+            yield Rejected(number, Reason.MALFORMED, problems.pop(number))
+            continue
         if not row or not any(cell.strip() for cell in row):
             yield Skipped(number, SkipReason.BLANK)
             continue
@@ -390,6 +434,10 @@ def parse_json_records(records: Iterable[object]) -> Iterator[Item]:
     for number, record in enumerate(records, 1):
         if not isinstance(record, Mapping):
             yield Rejected(number, Reason.MALFORMED, "a record must be an object")
+            continue
+        texts = (value for value in record.values() if isinstance(value, str))
+        if problem := next((p for value in texts if _suspect(value) and (p := line_problem(value))), None):
+            yield Rejected(number, Reason.MALFORMED, problem)
             continue
         try:
             yield _json_record(number, record)
@@ -545,6 +593,9 @@ def sacct_copy_lines(lines: Iterable[str]) -> Iterator[str | Rejected | Skipped]
 
     job_i, user_i, account_i, partition_i, start_i, end_i, elapsed_i, tres_i, state_i = unpack(positions)
     for number, raw in enumerate(lines, 1):
+        if _suspect(raw) and (problem := line_problem(raw)):
+            yield Rejected(number, Reason.MALFORMED, problem)
+            continue
         line = raw.rstrip("\r\n")
         fields = line.split("|")
         if first:

@@ -84,7 +84,7 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
         raise ValidationError({"file": _("The file is larger than 512 MB; split it.")})
     if not fmt:
         upload.seek(0)
-        first = upload.readline().decode("utf-8", errors="replace")
+        first = upload.readline(sacct.MAX_LINE_BYTES).decode("utf-8", errors="replace")
         upload.seek(0)
         fmt = sacct.sniff_format(first)
     if fmt not in (ImportFormat.SACCT, ImportFormat.CSV, ImportFormat.JSON):
@@ -106,8 +106,17 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
 
 
 def _file_lines(handle) -> Iterator[str]:
+    """The file's lines, decoded. A line longer than ``sacct.MAX_LINE_BYTES`` is read past in pieces and given as
+    an ``OverlongLine`` (the parsers reject it): one line never has to fit in memory."""
+    limit = sacct.MAX_LINE_BYTES
     with handle:
-        for raw in handle:
+        readline = handle.readline
+        while raw := readline(limit + 1):
+            if len(raw) > limit:  # the limit counts the line with its line break
+                while raw and not raw.endswith(b"\n"):
+                    raw = readline(limit)
+                yield sacct.OverlongLine()
+                continue
             yield raw.decode("utf-8", errors="replace")
 
 
