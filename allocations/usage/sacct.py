@@ -137,6 +137,15 @@ def _suspect(line: str) -> bool:
     return type(line) is not str or "\x00" in line or not line.isascii() or len(line) > MAX_LINE_BYTES
 
 
+def storable(item: Item) -> Item:
+    """``item``, or a ``Rejected`` when a record not read from one line (JSON) holds text that cannot be stored."""
+    if type(item) is JobRecord:
+        for value in (item.job_id, item.account, item.user, item.partition, item.state, item.cluster):
+            if _suspect(value) and (problem := line_problem(value)):
+                return Rejected(item.line, Reason.MALFORMED, problem)
+    return item
+
+
 # --- field parsers ----------------------------------------------------------------------------------------------
 
 _JOB_ID = re.compile(r"\d+(?:_\d+)?(?:\+\d+)?")
@@ -435,12 +444,8 @@ def parse_json_records(records: Iterable[object]) -> Iterator[Item]:
         if not isinstance(record, Mapping):
             yield Rejected(number, Reason.MALFORMED, "a record must be an object")
             continue
-        texts = (value for value in record.values() if isinstance(value, str))
-        if problem := next((p for value in texts if _suspect(value) and (p := line_problem(value))), None):
-            yield Rejected(number, Reason.MALFORMED, problem)
-            continue
         try:
-            yield _json_record(number, record)
+            yield storable(_json_record(number, record))
         except ParseError as error:
             yield Rejected(number, error.reason, error.detail)
 

@@ -34,6 +34,7 @@ from allocations.usage.sacct import (
     Skipped,
     SkipReason,
     parse_json_records,
+    storable,
 )
 
 
@@ -167,7 +168,7 @@ def parse_sacct_json(document: Mapping) -> Iterator[Item]:
             yield Rejected(line, Reason.MALFORMED, "a job must be an object")
             continue
         try:
-            yield _job(line, job)
+            yield storable(_job(line, job))
         except ParseError as error:
             yield Rejected(line, error.reason, error.detail)
 

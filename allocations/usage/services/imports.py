@@ -105,10 +105,15 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
     return usage_import
 
 
-def _file_lines(handle) -> Iterator[str]:
-    """The file's lines, decoded. A line longer than ``sacct.MAX_LINE_BYTES`` is read past in pieces and given as
-    an ``OverlongLine`` (the parsers reject it): one line never has to fit in memory."""
-    limit = sacct.MAX_LINE_BYTES
+def _file_lines(handle, *, limit: int | None = sacct.MAX_LINE_BYTES) -> Iterator[str]:
+    """The file's lines, decoded. A line longer than ``limit`` is read past in pieces and given as an
+    ``OverlongLine`` (the parsers reject it): one line never has to fit in memory. ``None``: no limit (a JSON
+    document is parsed whole anyway)."""
+    if limit is None:
+        with handle:
+            for raw in handle:
+                yield raw.decode("utf-8", errors="replace")
+        return
     with handle:
         readline = handle.readline
         while raw := readline(limit + 1):
@@ -127,7 +132,9 @@ def usage_import_process(*, import_id: int) -> str:
     if usage_import is None:
         return UsageImport.objects.values_list("status", flat=True).get(pk=import_id)
     try:
-        lines = _file_lines(usage_import.file.open("rb"))  # opened here: a missing file fails before any SQL
+        # opened here: a missing file fails before any SQL
+        limit = None if usage_import.format == ImportFormat.JSON else sacct.MAX_LINE_BYTES
+        lines = _file_lines(usage_import.file.open("rb"), limit=limit)
         report = _ingest(usage_import, sacct.copy_lines(usage_import.format, lines), progress=True)
     except Exception as exc:  # record the failure on the import instead of leaving it running
         logger.exception("usage import %s failed", import_id)

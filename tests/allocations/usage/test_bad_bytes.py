@@ -1,6 +1,7 @@
 """Bytes PostgreSQL text cannot hold (NUL, lone surrogates) and over-long lines cost one line or one record, with
 a reason, never the whole import and never a server error; an over-long line is skipped without being read whole."""
 
+import datetime as dt
 import io
 import json
 
@@ -111,3 +112,33 @@ def test_the_push_api_rejects_the_record_not_the_batch(grant, key):
     detail = "contains a character that cannot be stored as text"
     assert response.json()["rejects"] == [{"line": 2, "reason": "malformed", "detail": detail}]
     assert sorted(UsageRecord.objects.values_list("job_id", flat=True)) == ["1", "3"]
+
+
+def _sacct_json_for(grant, cluster) -> dict:
+    from tests.allocations.usage.test_sacct_sources import FIXTURES
+
+    document = json.loads((FIXTURES / "sacct-24.05.json").read_text())
+    start = int(dt.datetime.combine(grant.starts_on, dt.time(12), tzinfo=dt.UTC).timestamp())
+    for job in document["jobs"]:
+        job["account"], job["cluster"] = grant.slurm_account, cluster.name
+        job["time"]["end"]["number"] += start - job["time"]["start"]
+        job["time"]["start"] = start
+    return document
+
+
+def test_sacct_json_rejects_the_job_not_the_document(grant, cluster, carol, key):
+    document = _sacct_json_for(grant, cluster)
+    document["jobs"][0]["user"] = "a\u0000b"
+    response = cluster_api(key).post("/api/v1/usage/records/", document, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["rows_accepted"], body["rows_rejected"]) == (3, 1)
+    assert body["rejects"] == [{"line": 1, "reason": "malformed", "detail": "contains a NUL byte"}]
+    # The same document uploaded as one compact line longer than 64 KB: JSON is read whole, not cut at 64 KB.
+    UsageRecord.objects.all().delete()
+    document["meta"] = {"padding": "p" * (2 * sacct.MAX_LINE_BYTES)}
+    upload = SimpleUploadedFile("sacct.json", json.dumps(document).encode())
+    usage_import = services.usage_import_create(cluster=cluster, upload=upload, by=carol)
+    services.usage_import_process(import_id=usage_import.pk)
+    usage_import.refresh_from_db()
+    assert (usage_import.status, usage_import.rows_accepted, usage_import.rejects) == ("succeeded", 3, [[1, *NUL]])
