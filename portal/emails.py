@@ -1,18 +1,19 @@
-"""Queue emails so that they leave only after the surrounding transaction commits."""
+"""Queue emails so that they leave only after the surrounding transaction commits, through the outbox."""
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 
 def queue_email(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
-    """Schedule ``portal.tasks.send_email`` on commit; nothing is sent if the transaction rolls back."""
-    from portal.tasks import send_email
+    """Write a ``portal.send_email`` outbox message in the current transaction; it is relayed to the worker on
+    commit (or by the beat relay once the broker is back) and sent once. Nothing is sent if the transaction rolls
+    back."""
+    from portal import outbox
 
     recipients = [address for address in to if address]
     if not recipients:
         return
-    transaction.on_commit(lambda: send_email.delay(to=recipients, subject=subject.strip(), body=body, html=html))
+    outbox.enqueue("portal.send_email", to=recipients, subject=subject.strip(), body=body, html=html)
 
 
 def queue_templated_email(*, to: list[str], template: str, context: dict, language: str | None = None) -> None:

@@ -112,7 +112,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Degrades to "always a miss" while Redis is down, so pages and saves keep working (rule in portal/cache.py).
+        "BACKEND": "portal.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="gap"),
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -258,7 +259,17 @@ SECURE_CSP = {
 # --- Celery (Redis broker; beat schedule declared in code)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Bounded connection attempts: a request that publishes while Redis is down fails in about a second, and the
+# outbox (portal/outbox.py) keeps the message for the beat relay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TASK_SOFT_TIME_LIMIT = 1500  # both below the visibility timeout, so a running task is never redelivered
 CELERY_TASK_TIME_LIMIT = 1800
 CELERY_TASK_ACKS_LATE = False  # opt in per task, only for idempotent tasks
@@ -272,6 +283,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
+    # Outbox messages the broker missed at their commit (it was down) go out within about a minute of its return.
+    "portal-relay-outbox": {"task": "portal.relay_outbox", "schedule": 30.0},
 }
 # Apps add their periodic tasks here, next to this one, so the whole schedule reads in one place.
 CELERY_BEAT_SCHEDULE.update(

@@ -95,12 +95,17 @@ def client_for(client, user):
 
 
 def queued_emails(callbacks) -> list[dict]:
-    """The emails that on-commit callbacks captured by ``django_capture_on_commit_callbacks`` would hand to the
-    ``send_email`` task: ``[{"to": [...], "subject": ..., "body": ...}]`` (other callbacks are skipped)."""
+    """The emails whose outbox messages the on-commit callbacks captured by ``django_capture_on_commit_callbacks``
+    would relay to the ``portal.send_email`` task: ``[{"to": [...], "subject": ..., "body": ...}]`` (other
+    callbacks are skipped)."""
+    from portal.models import OutboxMessage
+
     emails = []
     for callback in callbacks:
         names = callback.__code__.co_freevars
         cells = dict(zip(names, (c.cell_contents for c in callback.__closure__ or ()), strict=True))
-        if {"recipients", "subject", "body"} <= cells.keys():
-            emails.append({"to": cells["recipients"], "subject": cells["subject"], "body": cells["body"]})
+        if "message_key" in cells:
+            message = OutboxMessage.objects.get(key=cells["message_key"])
+            if message.task == "portal.send_email":
+                emails.append({key: message.kwargs[key] for key in ("to", "subject", "body")})
     return emails
