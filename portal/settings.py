@@ -318,12 +318,19 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "allocations.usage.reclaim_ended_periods",
             "schedule": crontab(hour=2, minute=30),
         },
+        "allocations-alert-silent-clusters": {"task": "allocations.usage.alert_silent_clusters", "schedule": 300.0},
         "allocations-refresh-usage-summary": {
             "task": "allocations.dashboards.refresh_usage_summary",
             "schedule": 300.0,
         },
     }
 )
+
+# --- Provisioning of grants on the clusters (allocations.usage.provisioning; the site agent in site_agent/)
+SLURM_PROVISIONING_LEAD_DAYS = env.int("SLURM_PROVISIONING_LEAD_DAYS", default=7)  # accounts before a grant starts
+SLURM_USER_GRACE_DAYS = env.int("SLURM_USER_GRACE_DAYS", default=30)  # users stay after the end to move data off
+SLURM_ACCOUNT_RETENTION_DAYS = env.int("SLURM_ACCOUNT_RETENTION_DAYS", default=365)  # then the account is deleted
+SLURM_AGENT_SILENCE_MINUTES = env.int("SLURM_AGENT_SILENCE_MINUTES", default=60)  # alert when an agent is silent
 
 # --- API
 REST_FRAMEWORK = {

@@ -12,6 +12,7 @@ from accounts import api as accounts_api
 from allocations.applications import api as allocations_api
 from allocations.capacity import api as capacity_api
 from allocations.dashboards import api as dashboard_api
+from allocations.usage import agent_api
 from allocations.usage import api as usage_api
 from ledger import api as ledger_api
 from portal import views
@@ -26,13 +27,23 @@ class ApiRoot(DefaultRouter.APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = ApiRoot
-for module in (accounts_api, allocations_api, usage_api, capacity_api, dashboard_api, reviews_api, ledger_api):
+for module in (
+    accounts_api,
+    allocations_api,
+    usage_api,
+    agent_api,
+    capacity_api,
+    dashboard_api,
+    reviews_api,
+    ledger_api,
+):
     module.register(router)
 
 api_v1 = [
     *accounts_api.urlpatterns,
     *allocations_api.urlpatterns,
     *usage_api.urlpatterns,
+    *agent_api.urlpatterns,
     *capacity_api.urlpatterns,
     *dashboard_api.urlpatterns,
     *reviews_api.urlpatterns,

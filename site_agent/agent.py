@@ -8,9 +8,10 @@ Runs on the cluster's admin node with the Python standard library only. One run:
 3. plan the difference (:mod:`site_agent.reconcile`) and apply it with ``sacctmgr -i``, one command per action;
 4. read the associations again and ``POST /api/v1/clusters/{name}/provisioning-reports/`` with every action's
    outcome and the drift left (actions still needed);
-5. ``GET /api/v1/clusters/{name}/usage-cursor/``, run ``sacct`` for the window since then and push the finished
-   jobs of the portal's accounts to ``POST /api/v1/usage/records/``; the portal moves the cursor when it has
-   them, so a lost agent (or a crash) sends the window again and the import stays idempotent by job id.
+5. ``GET /api/v1/clusters/{name}/usage-cursor/``, run ``sacct`` for the window since then, push the finished
+   jobs of the portal's accounts to ``POST /api/v1/usage/records/`` and then ``POST`` the window's end to the
+   cursor; the cursor is the portal's, so a lost agent (or a crash) sends the window again and the import stays
+   idempotent by job id.
 
 Every step reads before it writes, so a run stopped anywhere is finished by the next one.
 """
@@ -206,7 +207,10 @@ def provision(config: Config, portal: Portal, out=sys.stdout) -> RunResult:
                 "version": body.get("version", ""),
                 "agent_version": VERSION,
                 "actions": [outcome.as_report() for outcome in result.outcomes],
-                "drift": [action.command(config.sacctmgr, config.slurm_cluster) for action in result.drift],
+                "drift": [
+                    {"kind": a.kind, "account": a.account, "user": a.user, "command": a.command(config.sacctmgr)}
+                    for a in result.drift
+                ],
                 "accounts": sorted(name for name in after if reconcile.owned(name, prefix)),
             },
         )
@@ -246,18 +250,16 @@ def sacct_records(config: Config, since: str, until: str, prefix: str) -> list[d
 
 
 def push_usage(config: Config, portal: Portal, prefix: str, now: dt.datetime | None = None) -> int:
-    """Send the jobs since the portal's cursor; the last request carries ``until`` so the portal moves it."""
+    """Send the jobs since the portal's cursor, then move the cursor to the end of the window."""
     _status, _headers, cursor = portal.request("GET", portal.cluster_path("usage-cursor"))
     until = (now or dt.datetime.now()).replace(microsecond=0).isoformat()  # noqa: DTZ005 (sacct speaks local time)
     records = sacct_records(config, cursor["since"], until, prefix)
     if config.dry_run:
         return len(records)
-    batches = [records[i : i + PUSH_BATCH] for i in range(0, len(records), PUSH_BATCH)] or [[]]
-    for index, batch in enumerate(batches):
-        payload: dict = {"records": batch}
-        if index == len(batches) - 1:
-            payload["until"] = until
-        portal.request("POST", "usage/records/", payload)
+    for start in range(0, len(records), PUSH_BATCH):
+        portal.request("POST", "usage/records/", {"records": records[start : start + PUSH_BATCH]})
+    # Only once every batch is in: a run stopped before this point sends the same window again.
+    portal.request("POST", portal.cluster_path("usage-cursor"), {"until": until})
     return len(records)
 
 

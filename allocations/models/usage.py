@@ -47,6 +47,10 @@ class Cluster(models.Model):
         help_text=_("Times in the cluster's job records without an offset are in this zone."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Kept by the site agent's runs: its last contact, and the end of the last usage window it pushed.
+    last_report_at = models.DateTimeField(_("last agent report"), null=True, blank=True)
+    usage_pushed_until = models.DateTimeField(_("usage pushed until"), null=True, blank=True)
+    silence_alerted_at = models.DateTimeField(_("silence alerted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cluster")

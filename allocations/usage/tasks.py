@@ -15,3 +15,11 @@ def process_usage_import(import_id: int) -> str:
 def reclaim_ended_periods() -> int:
     """Beat, daily: reclaim unused hours of grants whose period ended into the next period's pools (once each)."""
     return usage_services.reclaim_ended_periods()
+
+
+@shared_task(name="allocations.usage.alert_silent_clusters")
+def alert_silent_clusters() -> list[str]:
+    """Beat, every 5 minutes: email the allocation admins once about each cluster whose site agent went silent."""
+    from allocations.usage.services.provisioning import silent_clusters_alert
+
+    return silent_clusters_alert()

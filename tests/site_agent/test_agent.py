@@ -129,18 +129,20 @@ def test_a_run_provisions_the_account_reports_and_a_second_run_changes_nothing(t
         assert _assoc(ACCOUNT) == sorted([f"{ACCOUNT}||gres/gpu=120", f"{ACCOUNT}|{user}|"])
         path, report = portal.received[0]
         assert path.endswith("/clusters/gapcluster/provisioning-reports/")
-        assert [(a["kind"], a["status"]) for a in report["actions"]] == [
+        assert [(a["kind"], a["status"]) for a in report["actions"] if a["account"] == ACCOUNT] == [
             ("add_account", "applied"),
             ("add_user", "applied"),
         ]
         assert report["drift"] == []
-        path, push = portal.received[1]
-        assert path == "/api/v1/usage/records/"
-        assert push["until"] and all(record["account"].startswith("gap-") for record in push["records"])
+        pushes = [body for path, body in portal.received if path == "/api/v1/usage/records/"]
+        assert all(record["account"].startswith("gap-") for push in pushes for record in push["records"])
+        path, cursor = portal.received[-1]
+        assert path == "/api/v1/clusters/gapcluster/usage-cursor/" and cursor["until"]
+        sent = len(portal.received)
 
         assert agent.run(config, io.StringIO()) == 0
         assert portal.not_modified == 1
-        assert portal.received[2][1]["actions"] == []
+        assert not [a for a in portal.received[sent][1]["actions"] if a["account"] == ACCOUNT]
 
 
 @pytest.mark.slurm
