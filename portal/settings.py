@@ -256,6 +256,9 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# --- Reviewer matching: large calls keep each application's best K reviewers as candidates (widened when short)
+REVIEW_MATCHING_TOP_K = env.int("REVIEW_MATCHING_TOP_K", default=50)
+
 # --- Celery (Redis broker; beat schedule declared in code)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)

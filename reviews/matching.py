@@ -10,7 +10,8 @@ Among those, two objectives:
 - ``total``: the total affinity as high as possible (min-cost flow), what Hungarian-style matchers optimise.
 
 Affinities are compared as integers (``SCALE`` steps), so results do not depend on float noise. Applications and
-reviewers are sorted by id before solving and the solvers are deterministic: the same input gives the same pairs.
+reviewers are sorted by id before solving and the solvers are deterministic: the same input gives the same pairs;
+among equally good assignments, earlier applications and lower reviewer ids are preferred.
 Large pools may keep only each application's best ``top_k`` eligible reviewers as candidates; the result says so.
 """
 
@@ -43,6 +44,8 @@ class Pool:
     capacity: Sequence[int]
     affinity: np.ndarray
     conflicts: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    # ``(application id, reviewer id)`` pairs the applicant suggested: at most one of them per application.
+    suggested: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -81,18 +84,22 @@ class _Graph:
     weight: np.ndarray  # integer affinity, 0..SCALE
     needed: np.ndarray
     capacity: np.ndarray
+    suggested: np.ndarray  # per edge: the applicant suggested this reviewer
 
     @property
     def n_apps(self) -> int:
         return len(self.needed)
 
     def arcs(self):
-        """Tails, heads and capacities of source->application, application->reviewer, reviewer->sink arcs."""
+        """Tails, heads and capacities of source->application, application->reviewer, reviewer->sink and
+        application->its suggested-reviewers node (capacity 1) arcs, in that order."""
         a, r = self.n_apps, len(self.capacity)
         source, sink = 0, 1 + a + r
-        tails = np.concatenate([np.zeros(a, np.int32), 1 + self.rows, 1 + a + np.arange(r, dtype=np.int32)])
-        heads = np.concatenate([1 + np.arange(a, dtype=np.int32), 1 + a + self.cols, np.full(r, sink, np.int32)])
-        caps = np.concatenate([self.needed, np.ones(len(self.rows), np.int64), self.capacity]).astype(np.int64)
+        apps = np.arange(a, dtype=np.int32)
+        edge_tails = np.where(self.suggested, 2 + a + r + self.rows, 1 + self.rows)
+        tails = np.concatenate([np.zeros(a, np.int32), edge_tails, 1 + a + np.arange(r, dtype=np.int32), 1 + apps])
+        heads = np.concatenate([1 + apps, 1 + a + self.cols, np.full(r, sink, np.int32), 2 + a + r + apps])
+        caps = np.concatenate([self.needed, np.ones(len(self.rows)), self.capacity, np.ones(a)]).astype(np.int64)
         return source, sink, tails.astype(np.int32), heads.astype(np.int32), caps
 
 
@@ -113,8 +120,14 @@ def _min_cost_assignment(graph: _Graph, threshold: int) -> np.ndarray:
     keep = graph.weight >= threshold
     edge_caps = keep.astype(np.int64)
     caps[graph.n_apps : graph.n_apps + len(edge_caps)] = edge_caps
+    # Ties between equally good assignments go to earlier applications and lower reviewer ids: each edge's
+    # cost carries its indices below a factor larger than any sum of them (when that fits the solver's range).
+    tie = (graph.rows + graph.cols).astype(np.int64)
+    factor = int(graph.needed.sum()) * (graph.n_apps + len(graph.capacity)) + 1
+    if SCALE * factor >= 2**40:
+        tie, factor = np.zeros_like(tie), 1
     costs = np.concatenate(
-        [np.zeros(graph.n_apps, np.int64), SCALE - graph.weight, np.zeros(len(graph.capacity), np.int64)]
+        [np.zeros(graph.n_apps), (SCALE - graph.weight) * factor + tie, np.zeros(len(graph.capacity) + graph.n_apps)]
     ).astype(np.int64)
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
@@ -157,18 +170,18 @@ def _sorted(pool: Pool):
     return app_ids, rev_ids, weight, needed, capacity
 
 
-def _conflict_mask(pool: Pool, app_ids: list[int], rev_ids: list[int]) -> np.ndarray:
+def _pair_mask(pairs, app_ids: list[int], rev_ids: list[int]) -> np.ndarray:
     mask = np.zeros((len(app_ids), len(rev_ids)), dtype=bool)
     app_index = {a: i for i, a in enumerate(app_ids)}
     rev_index = {r: j for j, r in enumerate(rev_ids)}
-    for app_id, reviewer_id in pool.conflicts:
+    for app_id, reviewer_id in pairs:
         i, j = app_index.get(app_id), rev_index.get(reviewer_id)
         if i is not None and j is not None:
             mask[i, j] = True
     return mask
 
 
-def _candidates(weight, eligible, needed, capacity, top_k: int | None) -> tuple[np.ndarray, bool]:
+def _candidates(weight, eligible, needed, capacity, suggested, top_k: int | None) -> tuple[np.ndarray, bool]:
     """Eligible cells, or each row's best ``top_k`` eligible ones (ties to the lower reviewer id). An application
     that the restricted pool cannot serve in full gets twice as many candidates, until it can or has them all."""
     n_reviewers = weight.shape[1]
@@ -181,16 +194,18 @@ def _candidates(weight, eligible, needed, capacity, top_k: int | None) -> tuple[
         keep = np.zeros_like(eligible)
         np.put_along_axis(keep, order, np.arange(n_reviewers)[None, :] < k[:, None], axis=1)
         keep &= eligible
-        short = _short_rows(_graph(keep, weight, needed, capacity))
+        short = _short_rows(_graph(keep, weight, needed, capacity, suggested))
         grow = short & (k < n_reviewers)
         if not grow.any():
             return keep, True
         k = np.where(grow, np.minimum(k * 2, n_reviewers), k)
 
 
-def _graph(keep, weight, needed, capacity) -> _Graph:
+def _graph(keep, weight, needed, capacity, suggested) -> _Graph:
     rows, cols = np.nonzero(keep)
-    return _Graph(rows.astype(np.int32), cols.astype(np.int32), weight[rows, cols], needed, capacity)
+    return _Graph(
+        rows.astype(np.int32), cols.astype(np.int32), weight[rows, cols], needed, capacity, suggested[rows, cols]
+    )
 
 
 def _short_rows(graph: _Graph) -> np.ndarray:
@@ -208,10 +223,11 @@ def match(pool: Pool, *, objective: str = BOTTLENECK, top_k: int | None = None) 
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}")
     app_ids, rev_ids, weight, needed, capacity = _sorted(pool)
-    conflicted = _conflict_mask(pool, app_ids, rev_ids)
+    conflicted = _pair_mask(pool.conflicts, app_ids, rev_ids)
+    suggested = _pair_mask(pool.suggested, app_ids, rev_ids)
     eligible = ~conflicted & (needed[:, None] > 0) & (capacity[None, :] > 0)
-    candidates, restricted = _candidates(weight, eligible, needed, capacity, top_k)
-    graph = _graph(candidates, weight, needed, capacity)
+    candidates, restricted = _candidates(weight, eligible, needed, capacity, suggested, top_k)
+    graph = _graph(candidates, weight, needed, capacity, suggested)
     has_edges = len(graph.rows) > 0
     threshold = 0
     if objective == BOTTLENECK and has_edges:
@@ -221,7 +237,7 @@ def match(pool: Pool, *, objective: str = BOTTLENECK, top_k: int | None = None) 
         missing = eligible & ~candidates & (weight >= threshold)
         if missing.any():
             candidates = candidates | missing
-            graph = _graph(candidates, weight, needed, capacity)
+            graph = _graph(candidates, weight, needed, capacity, suggested)
             threshold = _bottleneck_threshold(graph, at_least=threshold)
     chosen = _min_cost_assignment(graph, threshold) if has_edges else np.zeros(0, np.int64)
     chosen_rows, chosen_cols = graph.rows[chosen], graph.cols[chosen]

@@ -13,3 +13,9 @@ def send_review_reminders() -> int:
 def close_expired_reply_windows() -> int:
     """Beat, every 10 minutes: applications whose reply deadline passed go to the panel."""
     return services.reply_windows_close()
+
+
+@shared_task(name="reviews.matching.compute_affinities")
+def compute_affinities(call_id: int) -> str:
+    """The call's text affinities (TF-IDF cosine blended with domain matches); skipped when the texts are unchanged."""
+    return services.affinities_compute(call_id=call_id).content_hash

@@ -322,8 +322,9 @@ def assign_reviewer(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.assignments_create(
-                    pairs=[(application.pk, form.cleaned_data["reviewer"])],
+                services.assignment_by_hand(
+                    application=application,
+                    reviewer_id=form.cleaned_data["reviewer"],
                     due_on=form.cleaned_data["due_on"],
                     by=request.user,
                 )

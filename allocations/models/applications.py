@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,17 @@ ABSTRACT_MAX_CHARS = 2000
 
 
 MAX_KEYWORDS = 10
+MAX_NAMED_REVIEWERS = 3
+
+
+def validate_reviewer_emails(value) -> None:
+    """Up to three e-mail addresses of people the applicant names for (or against) reviewing."""
+    if not isinstance(value, list) or any(not isinstance(e, str) for e in value):
+        raise ValidationError(_("Give e-mail addresses as a list."), code="invalid")
+    if len(value) > MAX_NAMED_REVIEWERS:
+        raise ValidationError(_("Name at most %(n)d people.") % {"n": MAX_NAMED_REVIEWERS}, code="max_reviewers")
+    for email in value:
+        validate_email(email)
 
 
 def validate_keywords(value) -> None:
@@ -117,6 +128,13 @@ class Application(models.Model):
     )
     ai_domain = models.CharField(_("AI domain"), max_length=20, choices=AIDomain.choices, blank=True)
     keywords = models.JSONField(_("keywords"), default=list, blank=True, validators=[validate_keywords])
+    # Seen by call managers only: never assigned (excluded); at most one of the suggested is assigned.
+    excluded_reviewers = models.JSONField(
+        _("people who should not review (e-mail)"), default=list, blank=True, validators=[validate_reviewer_emails]
+    )
+    suggested_reviewers = models.JSONField(
+        _("suggested reviewers (e-mail)"), default=list, blank=True, validators=[validate_reviewer_emails]
+    )
     project_version = models.PositiveIntegerField(default=0)
 
     # 2. Team (members in ApplicationMember)

@@ -6,14 +6,16 @@ transaction, writes an append-only ``ReviewEvent`` and raises ``ValidationError`
 through ``allocations.applications.services.application_transition`` (row lock, event, the one transition table). Emails
 leave only after commit. Locks are always taken application first, then its assignments.
 
-The code lives in one submodule per stage (``assignment``, ``eligibility``, ``reviewing``, ``reply``, ``panel``);
-this package re-exports it, so callers keep writing ``from reviews import services; services.review_submit(...)``.
+The code lives in one submodule per stage (``assignment``, ``matching``, ``eligibility``, ``reviewing``,
+``reply``, ``panel``); this package re-exports it, so callers keep writing
+``from reviews import services; services.review_submit(...)``.
 """
 
 from reviews.services.assignment import (
     CONFLICT_REASONS,
     DEFAULT_DUE_DAYS,
     assignment_accept,
+    assignment_by_hand,
     assignment_declare_conflict,
     assignment_decline,
     assignments_create,
@@ -23,6 +25,7 @@ from reviews.services.assignment import (
     suggestion_accept,
 )
 from reviews.services.eligibility import eligibility_check_record
+from reviews.services.matching import affinities_compute, affinities_request, matching_objective_set
 from reviews.services.panel import (
     DECISION_ACTIONS,
     DecisionConflict,
@@ -40,15 +43,19 @@ __all__ = [
     "DEFAULT_DUE_DAYS",
     "REPLY_DAYS",
     "DecisionConflict",
+    "affinities_compute",
+    "affinities_request",
     "application_decide",
     "applications_decide",
     "assignment_accept",
+    "assignment_by_hand",
     "assignment_declare_conflict",
     "assignment_decline",
     "assignments_create",
     "conflict_declare_organisation",
     "default_due_on",
     "eligibility_check_record",
+    "matching_objective_set",
     "rank_move",
     "reply_submit",
     "reply_window_open",

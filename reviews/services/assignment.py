@@ -166,6 +166,13 @@ CONFLICT_REASONS = {
     "pi": _("principal investigator"),
     "team_member": _("team member"),
     "organisation": _("member of, affiliated with or declared conflict with the applicant organisation"),
+    "former_organisation": _("affiliated with the applicant organisation in the last three years"),
+    "co_author": _("co-author of the principal investigator or a team member"),
+    "supervisor": _("supervisor of the principal investigator or a team member"),
+    "student": _("supervised by the principal investigator or a team member"),
+    "family": _("family or close relationship with the principal investigator or a team member"),
+    "excluded_by_applicant": _("excluded by the applicant"),
+    "already": _("already on the application, or returned it"),
 }
 
 
@@ -208,12 +215,56 @@ def assignments_create(
 
 
 def suggestion_accept(*, call, by: User, due_on: dt.date | None = None) -> list[ReviewAssignment]:
-    """Accept the current suggestion for the call in bulk."""
+    """Accept the current suggestion for the call in bulk. Each assignment keeps its affinity and the phrases that
+    made the match (the reviewer sees them); each application gets a ``suggestion_accepted`` event."""
     _require_call_manager(by)
-    pairs = [(s.application.pk, s.reviewer.pk) for s in selectors.assignment_suggestion(call=call)]
+    report = selectors.suggestion_report(call=call)
+    pairs = [(s.application.pk, s.reviewer.pk) for s in report.suggestions]
     if not pairs:
         raise ValidationError(_("There is nothing to assign: every application in review has its reviewers."))
-    return assignments_create(pairs=pairs, by=by, due_on=due_on)
+    with transaction.atomic():
+        created = assignments_create(pairs=pairs, by=by, due_on=due_on)
+        _record_match(created, report)
+    return created
+
+
+def _record_match(created: list[ReviewAssignment], report) -> None:
+    by_pair = {(s.application.pk, s.reviewer.pk): s for s in report.suggestions}
+    for assignment in created:
+        s = by_pair[(assignment.application_id, assignment.reviewer_id)]
+        assignment.affinity = round(s.affinity * 10_000)
+        assignment.match_terms = s.terms or s.overlap
+        assignment.save(update_fields=["affinity", "match_terms"])
+    for row in report.rows:
+        if row.suggestions:
+            _event(
+                ReviewEventKind.SUGGESTION_ACCEPTED,
+                application=row.application,
+                by=created[0].assigned_by,
+                objective=report.objective,
+                text_affinity=report.text_affinity,
+                reviewers=[{"id": s.reviewer.pk, "affinity": s.affinity} for s in row.suggestions],
+            )
+
+
+def assignment_by_hand(*, application: Application, reviewer_id: int, by: User, due_on=None) -> ReviewAssignment:
+    """A call manager assigns a reviewer by hand. When the suggestion had someone else for this application, an
+    ``override`` event records what was suggested and what was chosen."""
+    suggested = [
+        s.reviewer.pk for s in selectors.assignment_suggestion(call=application.call, application_ids=[application.pk])
+    ]
+    with transaction.atomic():
+        (assignment,) = assignments_create(pairs=[(application.pk, reviewer_id)], by=by, due_on=due_on)
+        if suggested and reviewer_id not in suggested:
+            _event(
+                ReviewEventKind.OVERRIDE,
+                application=application,
+                by=by,
+                assignment=assignment,
+                suggested=suggested,
+                chosen=reviewer_id,
+            )
+    return assignment
 
 
 def _reassign(application: Application, returned: ReviewAssignment) -> ReviewAssignment | None:

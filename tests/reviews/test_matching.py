@@ -27,7 +27,8 @@ def pools(draw, max_apps=8, max_reviewers=6):
     pairs = list(itertools.product(app_ids, rev_ids))
     conflicted = draw(st.lists(st.sampled_from(pairs), max_size=len(pairs) // 3, unique=True))
     conflicts = {pair: draw(st.sampled_from(["organisation", "co_author", "excluded"])) for pair in conflicted}
-    return Pool(app_ids, rev_ids, needed, capacity, affinity, conflicts)
+    suggested = frozenset(draw(st.lists(st.sampled_from(pairs), max_size=len(pairs) // 3, unique=True)))
+    return Pool(app_ids, rev_ids, needed, capacity, affinity, conflicts, suggested)
 
 
 def _check_feasible(pool: Pool, matching) -> None:
@@ -36,13 +37,17 @@ def _check_feasible(pool: Pool, matching) -> None:
     capacity = dict(zip(pool.reviewer_ids, pool.capacity, strict=True))
     needed = dict(zip(pool.application_ids, pool.needed, strict=True))
     per_app: dict[int, int] = {}
+    suggested_used: dict[int, int] = {}
     for p in matching.pairs:
         assert (p.application_id, p.reviewer_id) not in pool.conflicts
+        if (p.application_id, p.reviewer_id) in pool.suggested:
+            suggested_used[p.application_id] = suggested_used.get(p.application_id, 0) + 1
         assert (p.application_id, p.reviewer_id) not in seen
         seen.add((p.application_id, p.reviewer_id))
         loads[p.reviewer_id] = loads.get(p.reviewer_id, 0) + 1
         per_app[p.application_id] = per_app.get(p.application_id, 0) + 1
     assert all(loads[r] <= capacity[r] for r in loads)
+    assert all(n <= 1 for n in suggested_used.values())
     for app_id, n in needed.items():
         assert per_app.get(app_id, 0) + matching.shortfall.get(app_id, 0) == max(n, 0)
 
@@ -67,7 +72,8 @@ def _exhaustive(pool: Pool, threshold: float) -> tuple[int, int]:
         result = (-1, -1)
         for k in range(max(pool.needed[i], 0) + 1):
             for chosen in itertools.combinations(allowed[i], k):
-                if any(left[j] == 0 for j in chosen):
+                suggested = [j for j in chosen if (pool.application_ids[i], pool.reviewer_ids[j]) in pool.suggested]
+                if any(left[j] == 0 for j in chosen) or len(suggested) > 1:
                     continue
                 rest = tuple(c - (j in chosen) for j, c in enumerate(left))
                 count, total = best(i + 1, rest)
@@ -111,6 +117,7 @@ def test_same_input_same_output_whatever_the_order(pool, top_k):
         list(reversed(pool.capacity)),
         pool.affinity[::-1, ::-1].reshape(a, r),
         dict(reversed(pool.conflicts.items())),
+        pool.suggested,
     )
     for objective in (TOTAL, BOTTLENECK):
         first = match(pool, objective=objective, top_k=top_k)
@@ -158,3 +165,10 @@ def test_top_k_keeps_each_applications_best_candidates_and_says_so():
 def test_unknown_objective_is_refused():
     with pytest.raises(ValueError, match="unknown objective"):
         match(Pool([1], [1], [1], [1], np.array([[0.5]])), objective="greedy")
+
+
+def test_at_most_one_reviewer_the_applicant_suggested():
+    affinity = np.array([[0.9, 0.8, 0.2]])
+    pool = Pool([1], [1, 2, 3], [2], [1, 1, 1], affinity, suggested=frozenset({(1, 1), (1, 2)}))
+    assert sorted(p.reviewer_id for p in match(pool).pairs) == [1, 3]
+    assert sorted(p.reviewer_id for p in match(pool, objective=TOTAL).pairs) == [1, 3]

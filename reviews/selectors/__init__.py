@@ -6,17 +6,16 @@ comment. Call managers see the boards and the panel. List reads run a fixed numb
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import User
 from accounts.roles import PlatformRole, has_role
 from allocations.applications.workflow import Status
-from allocations.models import Application, ApplicationMember, Call, CallCutoff, RubricCriterion
-from reviews import assignment as assignment_rules
+from allocations.models import Application, Call, CallCutoff, RubricCriterion
 from reviews import scoring
 from reviews.models import (
     ACTIVE_ASSIGNMENT,
@@ -30,6 +29,20 @@ from reviews.models import (
     ReviewStatus,
     RightToReply,
 )
+from reviews.selectors import matching as _matching
+
+# The matching reads, re-exported: callers use ``selectors.<name>``.
+ApplicationMatch = _matching.ApplicationMatch
+Suggestion = _matching.Suggestion
+SuggestionReport = _matching.SuggestionReport
+affinity_documents = _matching.affinity_documents
+assignable_reviewers = _matching.assignable_reviewers
+assignment_suggestion = _matching.assignment_suggestion
+conflict_reason = _matching.conflict_reason
+fresh_affinity = _matching.fresh_affinity
+matching_objective = _matching.matching_objective
+reviewer_pool = _matching.reviewer_pool
+suggestion_report = _matching.suggestion_report
 
 # Statuses in which the applicant reads the anonymised reviews (they are sent to every applicant once complete).
 REVIEWS_VISIBLE = frozenset(
@@ -204,142 +217,6 @@ def review_progress(*, application: Application) -> dict:
         "reviews_visible": application.status in REVIEWS_VISIBLE,
         "decision": PanelDecision.objects.filter(application=application).first(),
     }
-
-
-# --- Conflicts and the assignment suggestion --------------------------------------------------------------------
-
-
-def _reviewer_facts(call: Call, reviewers: list[User]) -> list[assignment_rules.ReviewerFacts]:
-    ids = [r.pk for r in reviewers]
-    organisations: dict[int, set[int]] = {pk: set() for pk in ids}
-    for user_id, org_id in Membership.objects.filter(user_id__in=ids).values_list("user_id", "organisation_id"):
-        organisations[user_id].add(org_id)
-    for user_id, org_id in DeclaredConflict.objects.filter(reviewer_id__in=ids).values_list(
-        "reviewer_id", "organisation_id"
-    ):
-        organisations[user_id].add(org_id)
-    loads = dict(
-        ReviewAssignment.objects.filter(reviewer_id__in=ids, application__call=call, status__in=ACTIVE_ASSIGNMENT)
-        .values("reviewer_id")
-        .annotate(n=Count("pk"))
-        .values_list("reviewer_id", "n")
-    )
-    facts = []
-    for reviewer in reviewers:
-        profile = getattr(reviewer, "reviewer_profile", None)
-        if profile is not None and profile.organisation_id:
-            organisations[reviewer.pk].add(profile.organisation_id)
-        facts.append(
-            assignment_rules.ReviewerFacts(
-                id=reviewer.pk,
-                expertise=assignment_rules.topics(profile.expertise, profile.keywords) if profile else frozenset(),
-                organisation_ids=frozenset(organisations[reviewer.pk]),
-                load=loads.get(reviewer.pk, 0),
-                max_load=profile.max_load_per_call if profile else 0,
-                available=bool(profile and profile.is_available),
-            )
-        )
-    return facts
-
-
-def _application_facts(applications: list[Application]) -> list[assignment_rules.ApplicationFacts]:
-    ids = [a.pk for a in applications]
-    team: dict[int, set[int]] = {pk: set() for pk in ids}
-    for app_id, user_id in ApplicationMember.objects.filter(application_id__in=ids, user__isnull=False).values_list(
-        "application_id", "user_id"
-    ):
-        team[app_id].add(user_id)
-    excluded: dict[int, set[int]] = {pk: set() for pk in ids}
-    active: dict[int, int] = dict.fromkeys(ids, 0)
-    for app_id, reviewer_id, status in ReviewAssignment.objects.filter(application_id__in=ids).values_list(
-        "application_id", "reviewer_id", "status"
-    ):
-        excluded[app_id].add(reviewer_id)  # on it now, or returned it: never again
-        if status in ACTIVE_ASSIGNMENT:
-            active[app_id] += 1
-    return [
-        assignment_rules.ApplicationFacts(
-            id=a.pk,
-            organisation_id=a.organisation_id,
-            topics=assignment_rules.topics([a.ai_domain] if a.ai_domain else [], a.keywords or []),
-            needed=max(a.call.access_mode.reviewers_required - active[a.pk], 0),
-            pi_id=a.pi_id,
-            team_user_ids=frozenset(team[a.pk]),
-            excluded_reviewer_ids=frozenset(excluded[a.pk]),
-        )
-        for a in applications
-    ]
-
-
-def reviewer_pool() -> list[User]:
-    """Users with the reviewer role, with their profiles."""
-    return list(
-        User.objects.filter(groups__name=PlatformRole.REVIEWER, is_active=True)
-        .select_related("reviewer_profile")
-        .order_by("pk")
-        .distinct()
-    )
-
-
-def conflict_reason(*, reviewer: User, application: Application) -> str | None:
-    """Why ``reviewer`` may not review ``application`` (organisation, PI, team member), or ``None``."""
-    facts = _reviewer_facts(application.call, [reviewer])[0]
-    app_facts = _application_facts([application])[0]
-    return assignment_rules.conflict_reason(facts, app_facts)
-
-
-@dataclass
-class Suggestion:
-    application: Application
-    reviewer: User
-    overlap: list[str] = field(default_factory=list)
-
-
-def assignment_suggestion(*, call: Call, application_ids: list[int] | None = None) -> list[Suggestion]:
-    """The suggestion for the call's applications in review with open reviewer places. Deterministic."""
-    applications = list(
-        Application.objects.filter(call=call, status=Status.IN_REVIEW)
-        .select_related("call__access_mode", "organisation")
-        .order_by("pk")
-    )
-    if application_ids is not None:
-        applications = [a for a in applications if a.pk in set(application_ids)]
-    if not applications:
-        return []
-    reviewers = reviewer_pool()
-    reviewer_facts = _reviewer_facts(call, reviewers)
-    application_facts = _application_facts(applications)
-    pairs = assignment_rules.suggest(application_facts, reviewer_facts)
-    by_app = {a.pk: a for a in applications}
-    by_reviewer = {r.pk: r for r in reviewers}
-    facts_r = {f.id: f for f in reviewer_facts}
-    facts_a = {f.id: f for f in application_facts}
-    return [
-        Suggestion(
-            application=by_app[app_id],
-            reviewer=by_reviewer[reviewer_id],
-            overlap=sorted(facts_r[reviewer_id].expertise & facts_a[app_id].topics),
-        )
-        for app_id, reviewer_id in pairs
-    ]
-
-
-def assignable_reviewers(*, application: Application) -> list[tuple[User, str | None, int, int]]:
-    """For assigning by hand: each reviewer with the reason they cannot take it (or None), load and max load."""
-    reviewers = reviewer_pool()
-    facts = _reviewer_facts(application.call, reviewers)
-    app_facts = _application_facts([application])[0]
-    result = []
-    for reviewer, f in zip(reviewers, facts, strict=True):
-        reason = assignment_rules.conflict_reason(f, app_facts)
-        if reason is None and reviewer.pk in app_facts.excluded_reviewer_ids:
-            reason = "already"
-        elif reason is None and not f.available:
-            reason = "unavailable"
-        elif reason is None and f.load >= f.max_load:
-            reason = "max_load"
-        result.append((reviewer, reason, f.load, f.max_load))
-    return result
 
 
 # --- Call manager: boards and panel -------------------------------------------------------------------------------

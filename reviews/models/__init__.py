@@ -52,6 +52,12 @@ class ReviewerProfile(models.Model):
         _("maximum reviews per call"), default=5, validators=[MinValueValidator(1)]
     )
     is_available = models.BooleanField(_("available for new assignments"), default=True)
+    research_interests = models.TextField(
+        _("research interests and recent publication titles"),
+        blank=True,
+        validators=[MaxLengthValidator(5000)],
+        help_text=_("Free text, at most 5,000 characters: it is matched against the applications' texts."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -175,6 +181,9 @@ class ReviewAssignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # From the accepted suggestion: affinity in ten-thousandths and the phrases that made the match.
+    affinity = models.PositiveSmallIntegerField(_("affinity"), null=True, blank=True)
+    match_terms = models.JSONField(_("why you were suggested"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("review assignment")
@@ -360,6 +369,8 @@ class ReviewEventKind(models.TextChoices):
     REPLY = "reply", _("Reply submitted")
     RANK_MOVE = "rank_move", _("Rank moved")
     DECISION = "decision", _("Decision")
+    SUGGESTION_ACCEPTED = "suggestion_accepted", _("Suggestion accepted")
+    OVERRIDE = "override", _("Suggestion overridden by hand")
 
 
 class ReviewEvent(models.Model):
@@ -384,3 +395,44 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.kind}"
+
+
+from reviews.models.matching import (  # noqa: E402 - the matching tables, re-exported for callers
+    Affiliation,
+    CallAffinity,
+    CallMatchingSetting,
+    DeclaredRelationship,
+    MatchingObjective,
+    Publication,
+    RelationshipKind,
+)
+
+__all__ = [
+    "ACTIVE_ASSIGNMENT",
+    "DECISIONS",
+    "REPLY_MAX_CHARS",
+    "Affiliation",
+    "AssignmentStatus",
+    "CallAffinity",
+    "CallMatchingSetting",
+    "CheckOutcome",
+    "DeclaredConflict",
+    "DeclaredRelationship",
+    "EligibilityCheck",
+    "MatchingObjective",
+    "PanelDecision",
+    "Publication",
+    "RankMove",
+    "RelationshipKind",
+    "ReminderKind",
+    "Review",
+    "ReviewAssignment",
+    "ReviewEvent",
+    "ReviewEventKind",
+    "ReviewReminder",
+    "ReviewStatus",
+    "ReviewerProfile",
+    "RightToReply",
+    "validate_expertise",
+    "validate_keyword_list",
+]
