@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_platform_roles'),
-        ('allocations', '0012_application_named_reviewers'),
+        ('allocations', '0013_application_named_reviewers'),
         ('reviews', '0002_append_only_guards'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocations', '0011_application_close_action'),
+        ('allocations', '0012_cluster_provisioning'),
     ]
 
     operations = [
