@@ -44,3 +44,24 @@ class ClusterForm(BootstrapFormMixin, forms.Form):
 class ClusterTokenForm(BootstrapFormMixin, forms.Form):
     cluster = forms.ModelChoiceField(label=_("Cluster"), queryset=Cluster.objects.order_by("name"))
     name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("For example the host that pushes."))
+
+
+class GrantMemberForm(BootstrapFormMixin, forms.Form):
+    """The PI adds a person of the application's team to the grant."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = lambda user: f"{user.full_name or user.email} <{user.email}>"
+
+
+class ClusterUsernameForm(BootstrapFormMixin, forms.Form):
+    gigafactory = forms.ModelChoiceField(label=_("Gigafactory"), queryset=Gigafactory.objects.order_by("name"))
+    username = forms.CharField(
+        label=_("Your user name on its clusters"),
+        max_length=32,
+        required=False,
+        help_text=_("The Linux login the site gave you, e.g. jdoe. Leave empty to remove it."),
+    )

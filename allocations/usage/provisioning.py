@@ -196,13 +196,15 @@ def cluster_overview(*, cluster: Cluster) -> dict:
     desired = {a.name for a in desired_accounts(cluster=cluster)}
     statuses = list(AccountProvisioning.objects.filter(cluster=cluster).order_by("slurm_account"))
     known = {row.slurm_account for row in statuses}
+    silence = dt.timedelta(minutes=settings.SLURM_AGENT_SILENCE_MINUTES)
     return {
+        "silent": cluster.last_report_at is None or cluster.last_report_at < timezone.now() - silence,
         "cluster": cluster,
         "reports": reports,
         "last": reports[0] if reports else None,
         "statuses": statuses,
         "never_reported": sorted(desired - known),
-        "silent_after": dt.timedelta(minutes=settings.SLURM_AGENT_SILENCE_MINUTES),
+        "silence_minutes": settings.SLURM_AGENT_SILENCE_MINUTES,
     }
 
 

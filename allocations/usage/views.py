@@ -13,13 +13,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from allocations.capacity.selectors import admin_access
 from allocations.models.capacity import Grant
-from allocations.models.usage import UsageImport
-from allocations.usage import selectors, services
-from allocations.usage.forms import ClusterForm, ClusterTokenForm, UsageUploadForm
+from allocations.models.provisioning import ClusterUsername
+from allocations.models.usage import Cluster, UsageImport
+from allocations.usage import provisioning, selectors, services
+from allocations.usage.forms import (
+    ClusterForm,
+    ClusterTokenForm,
+    ClusterUsernameForm,
+    GrantMemberForm,
+    UsageUploadForm,
+)
 from allocations.usage.sacct import Reason
+from allocations.usage.services import provisioning as provisioning_services
 from portal.forms import apply_service_errors
+from site_agent import reconcile
 
 REJECTS_ON_PAGE = 200
 REASON_LABELS = {
@@ -170,3 +180,110 @@ def grant_usage(request, pk: int):
     usage = selectors.grant_usage(grant=grant)
     context = {"grant": grant, "usage": usage, "chart": selectors.chart_data(usage)}
     return render(request, "allocations/usage/grant_usage.html", context)
+
+
+# --- provisioning -----------------------------------------------------------------------------------------------
+
+
+def _visible_grant(request, pk: int) -> Grant:
+    try:
+        return selectors.grant_for_usage(user=request.user, pk=pk)
+    except Grant.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grant_team(request, pk: int):
+    """The grant's team (who gets a Slurm account) and its provisioning per cluster. The team and the allocation
+    admins see it (others 404); only the PI adds and removes people (others 403)."""
+    grant = _visible_grant(request, pk)
+    candidates = User.objects.filter(
+        pk__in=[u.pk for u in provisioning_services.team_candidates(application=grant.application)]
+    ).order_by("full_name", "email")
+    form = GrantMemberForm(request.POST if request.POST.get("action") == "add" else None, candidates=candidates)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            provisioning_services.grant_member_remove(
+                grant=grant, user_id=int(request.POST.get("user") or 0), by=request.user
+            )
+            messages.success(request, _("Removed. The next run of the site agent takes the account away."))
+            return redirect("grant_team", pk=grant.pk)
+        if form.is_valid():
+            try:
+                provisioning_services.grant_member_add(grant=grant, user=form.cleaned_data["user"], by=request.user)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Added. The next run of the site agent creates the account."))
+                return redirect("grant_team", pk=grant.pk)
+    members = provisioning.grant_team(grant=grant)
+    usernames = dict(
+        ClusterUsername.objects.filter(
+            gigafactory_id=grant.gigafactory_id, user_id__in=[m.user_id for m in members]
+        ).values_list("user_id", "username")
+    )
+    context = {
+        "grant": grant,
+        "members": [{"member": m, "username": usernames.get(m.user_id)} for m in members],
+        "form": form,
+        "is_pi": grant.application.pi_id == request.user.pk,
+        "clusters": provisioning.grant_provisioning(grant=grant),
+    }
+    return render(request, "allocations/usage/grant_team.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def grant_sacctmgr_script(request, pk: int, cluster: str):
+    """The sacctmgr commands that create the grant's account on a cluster, for sites without the agent."""
+    grant = _visible_grant(request, pk)
+    try:
+        target = Cluster.objects.get(name=cluster, gigafactory_id=grant.gigafactory_id)
+    except Cluster.DoesNotExist:
+        raise Http404 from None
+    wanted = [a for a in provisioning.desired_accounts(cluster=target) if a.name == grant.slurm_account.lower()]
+    lines = [
+        "#!/bin/sh",
+        f"# {grant.slurm_account} on {target.name}: run as a Slurm administrator. Safe to run again: sacctmgr",
+        "# answers 'Nothing new added' for what exists. Limits: GrpTRESMins=gres/gpu in GPU-minutes.",
+        "set -u",
+        reconcile.script(reconcile.plan(wanted, {})).rstrip("\n"),
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/x-shellscript; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{grant.slurm_account}-{target.name}.sh"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cluster_usernames(request):
+    """Each person registers the user name the Gigafactory's site gave them; grants provision it."""
+    form = ClusterUsernameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisioning_services.cluster_username_set(
+                user=request.user,
+                gigafactory=form.cleaned_data["gigafactory"],
+                username=form.cleaned_data["username"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cluster_usernames")
+    names = ClusterUsername.objects.filter(user=request.user).select_related("gigafactory")
+    context = {"form": form, "names": names}
+    return render(request, "allocations/usage/cluster_usernames.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def cluster_provisioning(request, name: str):
+    """Staff: a cluster's site agent: heartbeat, the last reports, the drift and the status of each account."""
+    _require_admin(request)
+    try:
+        cluster = Cluster.objects.select_related("gigafactory").get(name=name)
+    except Cluster.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request, "allocations/usage/cluster_provisioning.html", provisioning.cluster_overview(cluster=cluster)
+    )
