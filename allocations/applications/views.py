@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import OrganisationType
-from allocations.applications import selectors, services
+from allocations.applications import access_log, selectors, services
 from allocations.applications.forms import (
     SECTION_FORMS,
     ApplyForm,
@@ -122,6 +122,7 @@ def application_detail(request, pk: int):
             "events": selectors.application_events(application=application),
             "members": selectors.application_members(application=application),
             "attachments": selectors.application_attachments(application=application),
+            "download_counts": access_log.attachment_download_counts(application=application),
             "can_withdraw": Action.WITHDRAW in actions_for(application.status, roles),
             "can_edit": application.is_editable,
         },
@@ -273,10 +274,13 @@ def attachment_upload(request, pk: int):
 
 @login_required
 def attachment_download(request, pk: int, attachment_pk: int):
+    """The applicant's team, the assigned reviewers who accepted (no conflict) and call managers; 404 otherwise.
+    Each download is logged with the reader's role."""
     try:
-        attachment = selectors.attachment_for_member(user=request.user, application_pk=pk, pk=attachment_pk)
+        attachment, role = access_log.attachment_for_reader(user=request.user, application_pk=pk, pk=attachment_pk)
     except Attachment.DoesNotExist:
         raise Http404(_("No such attachment."))
+    access_log.attachment_download_record(attachment=attachment, by=request.user, role=role)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

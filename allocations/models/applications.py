@@ -285,6 +285,34 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class ReaderRole(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant team")
+    REVIEWER = "reviewer", _("Reviewer")
+    CALL_MANAGER = "call_manager", _("Call manager")
+
+
+class AttachmentDownload(models.Model):
+    """Who downloaded an application's attachment, in what role: the access log the applicant's organisation sees
+    as counts per role. Rows are only ever added; a removed attachment keeps its downloads."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachment_downloads")
+    attachment = models.ForeignKey(
+        Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="downloads"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=ReaderRole.choices)
+    downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment download")
+        verbose_name_plural = _("attachment downloads")
+        ordering = ["application_id", "downloaded_at"]
+        indexes = [models.Index(fields=["application", "role"], name="attachment_download_by_role")]
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id} · {self.role}"
+
+
 class ApplicationEvent(models.Model):
     """One transition of an application. Append-only: a database trigger refuses UPDATE and DELETE."""
 
