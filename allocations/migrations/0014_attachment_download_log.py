@@ -31,7 +31,7 @@ DROP FUNCTION IF EXISTS allocations_download_append_only();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocations', '0011_application_close_action'),
+        ('allocations', '0013_application_named_reviewers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
