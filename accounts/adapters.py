@@ -6,7 +6,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import is_platform_staff
+from accounts.roles import holds_staff_role
 from portal.emails import queue_email
 
 
@@ -42,6 +42,6 @@ class MfaAdapter(DefaultMFAAdapter):
     }
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
-        if authenticator.type == Authenticator.Type.TOTP and is_platform_staff(authenticator.user):
+        if authenticator.type == Authenticator.Type.TOTP and holds_staff_role(authenticator.user):
             return False
         return super().can_delete_authenticator(authenticator)

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from accounts.mfa import mark_user
 from accounts.models import ApiToken
 
 
@@ -21,4 +22,5 @@ class PersonalTokenAuthentication(authentication.TokenAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return (token.user, token)
+        # A personal token never carries staff power (the session that minted it may have skipped MFA).
+        return (mark_user(token.user, mfa_passed=False), token)

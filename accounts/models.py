@@ -73,6 +73,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.get_full_name()
 
+    # Django permissions come with the staff groups: none of them in a request that did not pass MFA.
+    def has_perm(self, perm, obj=None) -> bool:
+        return getattr(self, "mfa_passed", None) is not False and super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return getattr(self, "mfa_passed", None) is not False and super().has_module_perms(app_label)
+
 
 class OrganisationType(models.TextChoices):
     STARTUP = "startup", _("Start-up")

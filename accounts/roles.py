@@ -1,4 +1,14 @@
-"""Platform roles, held as Django groups. The data migration creates the groups and their permissions."""
+"""Platform roles, held as Django groups. The data migration creates the groups and their permissions.
+
+Staff power needs two-factor authentication. The user object of a request carries ``mfa_passed`` (set by
+``accounts.middleware.AuthenticationMiddleware`` for sessions and by the token authentication for API tokens);
+when it is ``False`` every check here answers as for a user without a platform role, so a view that asks
+``has_role`` or ``is_platform_staff`` cannot hand staff power to a session that skipped TOTP. A user object that
+was not marked (a service called from a task, the shell, another user loaded from the database) keeps its roles.
+
+``held_roles`` and ``holds_staff_role`` ignore the MFA state: they are for navigation and for deciding where to
+send a staff member who still has to pass TOTP, never for granting anything.
+"""
 
 from django.conf import settings
 from django.db.models import TextChoices
@@ -12,8 +22,8 @@ class PlatformRole(TextChoices):
     FINANCE_ADMIN = "finance admin", _("Finance admin")
 
 
-def user_roles(user) -> set[str]:
-    """The platform roles of ``user`` (cached on the instance for the request)."""
+def held_roles(user) -> set[str]:
+    """The platform roles ``user`` holds in the database (cached on the instance), whatever the MFA state."""
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_platform_roles", None)
@@ -23,8 +33,42 @@ def user_roles(user) -> set[str]:
     return cached
 
 
+def holds_staff_role(user) -> bool:
+    """A member of a staff group, an admin-site user or a superuser, whether or not this request passed MFA."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    admin_flags = bool(getattr(user, "is_superuser", False)) or bool(getattr(user, "is_staff", False))
+    return bool(held_roles(user)) or admin_flags
+
+
+def may_use_staff_roles(user) -> bool:
+    """False when the request of ``user`` did not pass MFA (see the module docstring)."""
+    return getattr(user, "mfa_passed", None) is not False
+
+
+def _withheld(user) -> bool:
+    """True when staff power is withheld for lack of MFA; remembered so the response can ask for MFA."""
+    if may_use_staff_roles(user):
+        return False
+    if holds_staff_role(user):
+        user.mfa_would_help = True
+    return True
+
+
+def user_roles(user) -> set[str]:
+    """The platform roles ``user`` may exercise in this request."""
+    if _withheld(user):
+        return set()
+    return held_roles(user)
+
+
+def is_superuser(user) -> bool:
+    """A superuser whose request passed MFA (or outside a request)."""
+    return bool(getattr(user, "is_superuser", False)) and not _withheld(user)
+
+
 def has_role(user, *roles: str) -> bool:
-    return bool(user_roles(user) & set(roles)) or bool(getattr(user, "is_superuser", False))
+    return bool(user_roles(user) & set(roles)) or is_superuser(user)
 
 
 def is_allocation_admin(user) -> bool:
@@ -33,7 +77,5 @@ def is_allocation_admin(user) -> bool:
 
 
 def is_platform_staff(user) -> bool:
-    """Members of a staff group, and superusers, must use MFA before opening staff pages."""
-    return (
-        bool(user_roles(user)) or bool(getattr(user, "is_superuser", False)) or bool(getattr(user, "is_staff", False))
-    )
+    """Staff that may act as staff now: a role, admin-site access or superuser, and MFA passed."""
+    return holds_staff_role(user) and not _withheld(user)

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import PlatformRole, user_roles
+from accounts.roles import PlatformRole, is_superuser, user_roles
 
 ALL_ROLES = frozenset(PlatformRole.values)
 
@@ -64,7 +64,7 @@ def staff_tools_for(user) -> list[tuple[StaffTool, str]]:
     roles = user_roles(user)
     result = []
     for tool in _TOOLS:
-        if not user.is_superuser:
+        if not is_superuser(user):
             if tool.roles and not (tool.roles & roles):
                 continue
             if tool.admin_site and not user.is_staff:

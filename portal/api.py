@@ -25,14 +25,30 @@ def validation_error_detail(error: DjangoValidationError) -> dict | list:
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
+def _mfa_required(exc, context) -> Response | None:
+    """A 403 or 404 answered because a role check withheld staff power for lack of MFA: say so, as 403."""
+    if not isinstance(exc, exceptions.PermissionDenied | exceptions.NotFound):
+        return None
+    user = getattr(context.get("request"), "_user", None)  # as authenticated; never authenticate again here
+    if not getattr(user, "mfa_would_help", False):
+        return None
+    from accounts.mfa import mfa_required_payload
+
+    return Response(mfa_required_payload(user), status=status.HTTP_403_FORBIDDEN)
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus domain errors raised by services (Django ValidationError) as 400 with field errors."""
+    """DRF's handler, plus domain errors raised by services (Django ValidationError) as 400 with field errors, and
+    refusals of staff whose session or token did not pass MFA as 403 ``{"code": "mfa_required", ...}``."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    mfa_response = _mfa_required(exc, context)
+    if mfa_response is not None:
+        return mfa_response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -96,27 +96,65 @@ def dora(db):
 def activate_totp(user):
     """Give ``user`` a real TOTP authenticator, created as allauth's activation creates it; the secret is kept on
     ``user.totp_secret`` for tests that log in with a code. Staff pages need it (see accounts.middleware)."""
+    from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()  # one TOTP per user
     user.totp_secret = generate_totp_secret()
     TOTP.activate(user, user.totp_secret)
     return user
 
 
+def mark_session_mfa_passed(client, user) -> None:
+    """Record in the client's session, as allauth's login does, that it signed in with password and then TOTP."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "id": authenticator.pk if authenticator else None, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def login_staff(client, user):
+    """Log ``client`` in as ``user`` in a session that passed TOTP, so staff roles work (pages, htmx, API).
+
+    Gives ``user`` a TOTP authenticator first when it has none (see :func:`activate_totp`). Plain
+    ``client.force_login`` now gives a password-only session: staff roles are withheld in it.
+    """
+    from allauth.mfa.models import Authenticator
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        activate_totp(user)
+    client.force_login(user)
+    mark_session_mfa_passed(client, user)
+    return client
+
+
+def staff_api_client(user, *, mfa_passed: bool = True):
+    """A DRF APIClient authenticated as ``user``; with ``mfa_passed=False`` it acts like a session or token that
+    skipped TOTP (staff roles withheld)."""
+    from rest_framework.test import APIClient
+
+    user.mfa_passed = mfa_passed
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
 @pytest.fixture
 def carol_client(client, carol):
-    """A test client logged in as carol (give her TOTP first where staff pages are opened)."""
-    client.force_login(carol)
-    return client
+    """A test client logged in as carol in a session that passed TOTP (see :func:`login_staff`)."""
+    return login_staff(client, carol)
 
 
 @pytest.fixture
 def carol_api(carol):
-    from rest_framework.test import APIClient
-
-    api = APIClient()
-    api.force_authenticate(carol)
-    return api
+    return staff_api_client(carol)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ def test_staff_without_mfa_is_sent_to_totp_setup_from_every_staff_page(client, s
     assert client.get("/accounts/2fa/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # allauth announces the new authenticator after a real commit
 def test_staff_with_totp_set_up_through_allauth_can_open_staff_pages(client, staff_user):
     client.force_login(staff_user)
     activate_totp_with_client(client)
@@ -65,6 +66,7 @@ def test_anonymous_visitors_meet_the_login_page(client):
     assert response.url.startswith("/accounts/login/")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_staff_home_lists_the_tools_of_the_users_roles(client, carol, bob):
     carol.is_staff = True
     carol.save(update_fields=["is_staff"])

@@ -5,6 +5,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from ledger.models import PartnerKind, TrancheKind
+from tests.conftest import login_staff
 from tests.factories import PartnerFactory, TrancheFactory, UserFactory
 
 EUR = 100  # cents
@@ -61,8 +62,7 @@ def tranches(nordic, commission):
 
 @pytest.fixture
 def dora_client(client, dora):
-    client.force_login(dora)
-    return client
+    return login_staff(client, dora)
 
 
 @pytest.fixture

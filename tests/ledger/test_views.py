@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ledger import services
 from ledger.models import Transfer
+from tests.conftest import login_staff
 from tests.factories import PartnerFactory, UserFactory
 from tests.ledger.conftest import MILLION
 
@@ -206,7 +207,7 @@ def test_statement_is_404_for_outsiders_and_open_to_finance_admins(client, alice
     client.force_login(alice)
     assert client.get(url).status_code == 404
     assert client.get(reverse("ledger:partner_list")).status_code == 404
-    client.force_login(dora)
+    login_staff(client, dora)
     assert client.get(url).status_code == 200
 
 
@@ -234,7 +235,7 @@ def test_statement_csv_neutralises_formulas(client, dora, nordic, tranches):
     services.in_kind_record(
         partner=nordic, tranche=tranches["senior"], amount_cents=5, reference="=HYPERLINK(1)", by=dora
     )
-    client.force_login(dora)
+    login_staff(client, dora)
     body = client.get(reverse("ledger:partner_statement_csv", args=[nordic.pk])).content.decode()
     assert "'=HYPERLINK(1)" in body
 
@@ -253,5 +254,5 @@ def test_nav_link_only_for_finance_admins_and_partner_contacts(client, alice, pa
     assert reverse("ledger:partner_list") not in client.get("/").content.decode()
     client.force_login(paula)
     assert reverse("ledger:partner_list") in client.get("/").content.decode()
-    client.force_login(dora)
+    login_staff(client, dora)
     assert reverse("ledger:overview") in client.get("/").content.decode()

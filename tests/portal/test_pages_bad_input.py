@@ -16,7 +16,7 @@ from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Po
 from allocations.models.usage import UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
-from tests.conftest import activate_totp
+from tests.conftest import activate_totp, login_staff
 
 FORMS = [
     {},
@@ -117,7 +117,7 @@ def test_no_page_answers_bad_input_with_a_server_error(demo_data):
     for name in ("alice", "bob", "carol", "dora"):
         user = activate_totp(User.objects.get(email=f"{name}@demo.gigafactory.eu"))
         client = Client(raise_request_exception=False)
-        client.force_login(user)
+        login_staff(client, user)
         for pattern in patterns:
             for url in _urls(pattern):
                 for method, data in [("get", QUERY), *(("post", form) for form in FORMS)]:

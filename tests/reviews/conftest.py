@@ -4,8 +4,9 @@ pages require; a Large Scale call (2 reviewers, right to reply) and alice's appl
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.roles import holds_staff_role
 from allocations.models import AIDomain
-from tests.conftest import activate_totp
+from tests.conftest import activate_totp, login_staff
 from tests.factories import CallFactory, ensure_platform_groups, reviewer
 from tests.factories.reviews import ReviewerProfileFactory, passed_check, submitted_application
 
@@ -90,6 +91,9 @@ def api_for(user) -> APIClient:
 
 
 def client_for(client, user):
+    """Staff in a session that passed TOTP (see tests.conftest.login_staff); applicants with a plain login."""
+    if holds_staff_role(user):
+        return login_staff(client, user)
     client.force_login(user)
     return client
 

@@ -10,12 +10,11 @@ from allocations.models import Application, Status
 from reviews.models import AssignmentStatus, Review, ReviewAssignment, ReviewStatus
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.reviews import accepted_assignment, submitted_review
-from tests.reviews.conftest import api_for
+from tests.reviews.conftest import api_for, client_for
 
 
 def _login(client, user):
-    client.force_login(user)
-    return client
+    return client_for(client, user)
 
 
 @pytest.fixture
@@ -51,7 +50,8 @@ def test_staff_without_mfa_are_sent_to_totp_setup(client, db, _platform_groups):
     from tests.factories.reviews import reviewer
 
     fresh = reviewer("new-reviewer@example.eu")
-    response = _login(client, fresh).get("/staff/reviews/")
+    client.force_login(fresh)  # a password-only session
+    response = client.get("/staff/reviews/")
     assert response.status_code == 302 and "/2fa/totp/activate" in response.url
 
 

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from allocations.capacity import services
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, RunStatus
+from tests.conftest import login_staff
 from tests.factories import UserFactory, approved_application, open_pool, period_with_pools
 from tests.factories.allocations import access_mode
 
@@ -35,7 +36,7 @@ def test_staff_pages_404_for_applicants_403_for_other_staff(client, alice, bob, 
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(reviewer, generate_totp_secret())
-    client.force_login(reviewer)
+    login_staff(client, reviewer)
     assert client.get(reverse(name)).status_code == 403
 
 

@@ -14,6 +14,7 @@ from allocations.bench.dashboards import Scale, seed
 from allocations.dashboards.services import usage_summary_refresh
 from allocations.models import ApplicationEvent
 from allocations.models.usage import UsageDaily, UsageReclaim
+from tests.conftest import login_staff
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
@@ -50,8 +51,7 @@ def dora(dora):
 
 @pytest.fixture
 def carol_client(client, carol):
-    client.force_login(carol)
-    return client
+    return login_staff(client, carol)
 
 
 @pytest.fixture

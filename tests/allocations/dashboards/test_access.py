@@ -5,6 +5,8 @@ never 500; htmx requests get the panels only."""
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import login_staff
+
 PAGES = [
     "/staff/dashboards/",
     "/staff/dashboards/funnel/",
@@ -24,9 +26,7 @@ def test_applicant_gets_403_on_pages(client, alice, url):
 
 @pytest.mark.parametrize("url", PAGES)
 def test_reviewer_gets_403_on_pages(client, bob, url):
-    from tests.allocations.dashboards.conftest import activate_totp
-
-    client.force_login(activate_totp(bob))
+    login_staff(client, bob)
     assert client.get(url).status_code == 403
 
 
@@ -52,7 +52,7 @@ def test_stats_api_access(alice, carol, dora, url):
 @pytest.mark.parametrize("url", PAGES)
 def test_staff_readers_open_every_page(client, carol, dora, url):
     for user in (carol, dora):
-        client.force_login(user)
+        login_staff(client, user)
         assert client.get(url).status_code == 200
 
 
@@ -100,5 +100,5 @@ def test_navigation_links(client, alice, carol):
     client.force_login(alice)
     page = client.get("/").content.decode()
     assert 'href="/awards/"' in page and 'href="/staff/dashboards/"' not in page
-    client.force_login(carol)
+    login_staff(client, carol)
     assert 'href="/staff/dashboards/"' in client.get("/").content.decode()

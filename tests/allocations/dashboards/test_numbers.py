@@ -13,6 +13,7 @@ from allocations.dashboards.tasks import refresh_usage_summary
 from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.models.usage import UsageDaily, UsageReclaim
+from tests.conftest import login_staff
 
 HOLDING = {GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}
 ACCEPTED = {GrantStatus.ACCEPTED, GrantStatus.ACTIVE, GrantStatus.CLOSED}
@@ -178,7 +179,7 @@ def test_fund_page_reads_the_ledger(client, dora, seeded):
 
     TrancheFactory()
     PartnerFactory(name="Bundesrepublik")
-    client.force_login(dora)
+    login_staff(client, dora)
     response = client.get("/staff/dashboards/fund/")
     assert response.status_code == 200
     slugs = [t.slug for t in response.context["tables"]]
