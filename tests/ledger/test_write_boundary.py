@@ -11,6 +11,7 @@ from accounts.roles import PlatformRole
 from ledger import services
 from ledger.boundary import FINANCE_CODES
 from ledger.models import Account, AccountCode, Ledger, LedgerUnit, OwnerKind, Transfer, TransferCode
+from tests.conftest import login_staff
 from tests.factories import AccountFactory, LedgerFactory, UserFactory
 
 TRANSFERS = "/api/v1/ledger/transfers/"
@@ -179,7 +180,7 @@ def test_the_reverse_page_refuses_gpu_entries(client, users, accounts):
         ],
         by=None,
     )[0]
-    client.force_login(users["finance"])  # dora has TOTP (tests/ledger/conftest.py)
+    login_staff(client, users["finance"])
     url = reverse("ledger:transfer_reverse", args=[result.id])
     response = client.post(url, {"reason": "looks wrong", "confirm": "yes"})
     assert response.status_code == 403
