@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from allocations.models import AIDomain
 from portal.forms import BootstrapFormMixin
-from reviews.models import REPLY_MAX_CHARS
+from reviews.models import REPLY_MAX_CHARS, MatchingObjective
 from reviews.services import DECISION_ACTIONS, default_due_on
 
 
@@ -144,6 +144,10 @@ class AssignForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].choices = [("", "—"), *((str(u.pk), str(u)) for u in reviewers)]
         self.fields["due_on"].initial = default_due_on()
+
+
+class MatchingObjectiveForm(BootstrapFormMixin, forms.Form):
+    objective = forms.ChoiceField(label=_("Objective for this call"), choices=MatchingObjective.choices)
 
 
 class DueDateForm(BootstrapFormMixin, forms.Form):

@@ -28,6 +28,7 @@ from reviews.forms import (
     DeclaredConflictForm,
     DueDateForm,
     EligibilityCheckForm,
+    MatchingObjectiveForm,
     RankMoveForm,
     ReplyForm,
     ReviewerProfileForm,
@@ -349,24 +350,41 @@ def assign_reviewer(request, pk: int):
 
 @login_required
 def assignment_suggestion(request, slug: str):
+    """The optimal suggestion with affinities and reasons; the call manager switches the call's objective, asks
+    for the text affinities, or accepts the suggestion in bulk."""
     call = _managed_call(request, slug)
-    form = DueDateForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = services.suggestion_accept(call=call, by=request.user, due_on=form.cleaned_data["due_on"])
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("%(n)d reviewers were assigned.") % {"n": len(created)})
-                return redirect("call_board", slug=call.slug)
-        status = 400
+    action = request.POST.get("action", "accept") if request.method == "POST" else None
+    objective_form = MatchingObjectiveForm(
+        request.POST if action == "objective" else None, initial={"objective": selectors.matching_objective(call=call)}
+    )
+    form = DueDateForm(request.POST if action == "accept" else None)
+    try:
+        if action == "affinities":
+            services.affinities_request(call=call, by=request.user)
+            messages.info(request, _("The affinities are being computed; reload this page in a moment."))
+            return redirect("assignment_suggestion", slug=call.slug)
+        if action == "objective" and objective_form.is_valid():
+            services.matching_objective_set(
+                call=call, objective=objective_form.cleaned_data["objective"], by=request.user
+            )
+            messages.success(request, _("The call's matching objective was saved."))
+            return redirect("assignment_suggestion", slug=call.slug)
+        if action == "accept" and form.is_valid():
+            created = services.suggestion_accept(call=call, by=request.user, due_on=form.cleaned_data["due_on"])
+            messages.success(request, _("%(n)d reviewers were assigned.") % {"n": len(created)})
+            return redirect("call_board", slug=call.slug)
+    except ValidationError as exc:
+        apply_service_errors(objective_form if action == "objective" else form, exc)
     return render(
         request,
         "reviews/suggestion.html",
-        {"call": call, "suggestion": selectors.assignment_suggestion(call=call), "form": form},
-        status=status,
+        {
+            "call": call,
+            "report": selectors.suggestion_report(call=call),
+            "form": form,
+            "objective_form": objective_form,
+        },
+        status=400 if action else 200,
     )
 
 

@@ -1,6 +1,7 @@
 """Template helpers of the review stage: scores by criterion, the applicant's review box and the nav links."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from reviews import selectors
 
@@ -29,3 +30,39 @@ def is_reviewer(user) -> bool:
 @register.filter
 def is_call_manager(user) -> bool:
     return selectors.is_call_manager(user)
+
+
+MATCH_REASONS = {
+    "load": _("at their load limit"),
+    "top_k": _("outside this application's best candidates"),
+    "lower_affinity": _("matches less well than the reviewers chosen"),
+    "fairness": _("left out to keep the weakest match of the call higher"),
+    "pi": _("principal investigator"),
+    "team_member": _("team member"),
+    "organisation": _("member of, affiliated with or declared conflict with the applicant organisation"),
+    "former_organisation": _("affiliated with the applicant organisation in the last three years"),
+    "co_author": _("co-author of the principal investigator or a team member"),
+    "supervisor": _("supervisor of the principal investigator or a team member"),
+    "student": _("supervised by the principal investigator or a team member"),
+    "family": _("family or close relationship with the principal investigator or a team member"),
+    "excluded_by_applicant": _("excluded by the applicant"),
+    "already": _("already on the application, or returned it"),
+}
+
+
+@register.filter
+def match_reason(code: str) -> str:
+    """A matching reason or conflict type code in words (call managers only)."""
+    return MATCH_REASONS.get(code, code)
+
+
+@register.filter
+def percent(affinity) -> str:
+    """An affinity in [0, 1] as a whole percentage."""
+    return "—" if affinity is None else f"{round(affinity * 100)} %"
+
+
+@register.filter
+def permyriad(affinity) -> str:
+    """An affinity stored in ten-thousandths as a whole percentage."""
+    return "—" if affinity is None else f"{round(affinity / 100)} %"

@@ -263,3 +263,44 @@ def test_reviewer_inbox_and_api_list_run_a_constant_number_of_queries(
     with django_assert_max_num_queries(4):
         response = api_for(bob).get("/api/v1/review-assignments/?page_size=500")
     assert response.json()["count"] == n
+
+
+def test_suggestion_page_shows_affinities_reasons_and_conflicts_to_carol_and_switches_the_objective(
+    client, carol, bob, dave, alice, in_review, django_capture_on_commit_callbacks
+):
+    from reviews.models import CallMatchingSetting, Publication, ReviewEvent, ReviewEventKind
+    from reviews.tasks import compute_affinities
+
+    Publication.objects.create(user=alice, title="Aurora: an Estonian language model", doi="10.1/aurora")
+    Publication.objects.create(user=dave, title="Aurora: an Estonian language model", doi="")
+    _login(client, carol)
+    url = f"/staff/reviews/manage/calls/{in_review.call.slug}/suggestion/"
+    page = client.get(url).content.decode()
+    assert "Text affinities are not computed" in page
+    assert "co-author of the principal investigator" in page  # dave's conflict, for the call manager only
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(url, {"action": "affinities"}).status_code == 302
+    assert len(callbacks) == 1
+    compute_affinities(in_review.call.pk)
+    page = client.get(url).content.decode()
+    assert "Text affinities of the applications and reviewer profiles" in page
+    assert "Bob Reviewer" in page and "estonian" in page.lower()
+    assert client.post(url, {"action": "objective", "objective": "nonsense"}).status_code == 400
+    assert client.post(url, {"action": "objective", "objective": "total"}).status_code == 302
+    assert CallMatchingSetting.objects.get(call=in_review.call).objective == "total"
+    assert "Objective: the highest total affinity" in client.get(url).content.decode()
+    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    assert client.post(url, {"action": "accept", "due_on": due}).status_code == 302
+    assert ReviewEvent.objects.filter(kind=ReviewEventKind.SUGGESTION_ACCEPTED, application=in_review).exists()
+    # bob reads why he was suggested; alice never sees conflicts or affinities.
+    assignment = ReviewAssignment.objects.get(application=in_review, reviewer=bob)
+    assert assignment.match_terms
+    client.logout()
+    _login(client, bob)
+    mine = client.get(f"/staff/reviews/assignments/{assignment.pk}/").content.decode()
+    assert "Why you were suggested" in mine and assignment.match_terms[0] in mine
+    client.logout()
+    _login(client, alice)
+    assert client.get(url).status_code in (302, 403, 404)
+    reviews_page = client.get(f"/applications/{in_review.pk}/reviews/").content.decode()
+    assert "co-author" not in reviews_page and "Why you were suggested" not in reviews_page
