@@ -16,6 +16,7 @@ from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
+from portal.emails import queue_templated_email
 from portal.text import inline_label
 
 # --- offers and grants --------------------------------------------------------------------------------------------
@@ -130,8 +131,6 @@ def grants_activate(*, now=None) -> int:
 
 def offer_emails_send(*, run_id: int) -> int:
     """Queue one offer email per grant of a committed run to its PI (the worker calls this after the commit)."""
-    from portal.emails import queue_templated_email
-
     sent = 0
     for grant in selectors.grants_of_run(run=AllocationRun(pk=run_id)).filter(status=GrantStatus.OFFERED):
         pi = grant.application.pi

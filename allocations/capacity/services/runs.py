@@ -20,6 +20,7 @@ from allocations.capacity.solver import Policy, Request, allocate
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
+from portal.tasks_enqueue import enqueue
 from portal.text import inline_label
 
 logger = logging.getLogger(__name__)
@@ -50,11 +51,9 @@ def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
         raise ValidationError(
             {"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")}
         )
-    from allocations.capacity.tasks import execute_allocation_run
-
     with transaction.atomic():
         run = AllocationRun.objects.create(pool=pool, policy=policy, created_by=by)
-        transaction.on_commit(lambda: execute_allocation_run.delay(run.pk))
+        enqueue("allocations.capacity.execute_allocation_run", run_id=run.pk)
     return run
 
 
@@ -227,9 +226,7 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
         run.status = RunStatus.COMMITTED
         run.decided_by, run.decided_at = by, now
         run.save(update_fields=["status", "decided_by", "decided_at"])
-        from allocations.capacity.tasks import send_offer_emails
-
-        transaction.on_commit(lambda: send_offer_emails.delay(run.pk))
+        enqueue("allocations.capacity.send_offer_emails", run_id=run.pk)
     return run
 
 

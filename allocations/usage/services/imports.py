@@ -32,6 +32,7 @@ from allocations.usage.services._common import _require_admin
 from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.ledger import consumed_account, post_usage
 from ledger.models import Account
+from portal.tasks_enqueue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +90,6 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
         fmt = sacct.sniff_format(first)
     if fmt not in (ImportFormat.SACCT, ImportFormat.CSV, ImportFormat.JSON):
         raise ValidationError({"format": _("Choose sacct, sacct --json or CSV.")})
-    from allocations.usage.tasks import process_usage_import
-
     with transaction.atomic():
         usage_import = UsageImport(
             cluster=cluster,
@@ -101,7 +100,7 @@ def usage_import_create(*, cluster: Cluster, upload: UploadedFile, fmt: str = ""
         )
         usage_import.file.save(f"{uuid.uuid4().hex}.txt", upload, save=False)
         usage_import.save()
-        transaction.on_commit(lambda: process_usage_import.delay(usage_import.pk))
+        enqueue("allocations.usage.process_import", import_id=usage_import.pk)
     return usage_import
 
 
