@@ -3,17 +3,23 @@
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
+from celery.signals import after_task_publish, task_postrun
 from django.db import connections
 
 from accounts.models import MembershipRole
 from accounts.roles import PlatformRole
 from portal.celery import app as celery_app
 from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+
+# The suite's tasks go to a queue of its own, named per run, and its workers consume only that queue: another worker
+# on the same Redis database (a developer's `make run`, a parallel run) never takes the suite's tasks.
+TEST_QUEUE = f"tests-{uuid.uuid4().hex[:12]}"
+celery_app.conf.task_default_queue = TEST_QUEUE
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the same thread are fine.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -179,11 +185,38 @@ def celery_worker(transactional_db):
     task_postrun.connect(_close_db_connections, weak=False)
     try:
         with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=15,
+            queues=[TEST_QUEUE],
         ) as worker:
             yield worker
     finally:
         task_postrun.disconnect(_close_db_connections)
+
+
+@pytest.fixture
+def published_tasks():
+    """``(task name, kwargs)`` of every task published to the broker during the test, from every thread of this
+    process, in order. Services queue their tasks on commit, so once the threads that committed have ended the
+    list is complete: a test proves that something was sent once (or not at all) by counting here, not by waiting.
+    """
+    published: list[tuple[str, dict]] = []
+
+    def record(sender=None, body=None, **kwargs):
+        _args, task_kwargs, _embed = body if isinstance(body, (list, tuple)) else ((), {}, {})
+        published.append((sender, task_kwargs))
+
+    after_task_publish.connect(record, weak=False)
+    yield published
+    after_task_publish.disconnect(record)
+
+
+def emails_published(published: list[tuple[str, dict]], *, subject: str = "") -> list[dict]:
+    """The ``portal.send_email`` tasks among ``published`` whose subject contains ``subject``."""
+    return [kw for name, kw in published if name == "portal.send_email" and subject in kw.get("subject", "")]
 
 
 # --- Browser tests: Playwright driving Debian's Chromium -------------------------------------------------------

@@ -13,6 +13,10 @@ from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, Ledger, LedgerUnit, OwnerKind
 from ledger.services import MAX_BATCH, transfers_create
 
+# The dashboards' summary rebuild: queued by name after the writes that change what it shows (the dashboards
+# context sits above this one and is not imported here).
+REFRESH_SUMMARY = "allocations.dashboards.refresh_usage_summary"
+
 # Ledger transfer ids of this module are derived from what they record, in their own namespace.
 NAMESPACE = uuid.UUID("1d0c6a43-5d8e-4d53-8f1e-63a2b0c7e9a1")
 

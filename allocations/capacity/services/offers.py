@@ -11,12 +11,13 @@ from accounts.models import User
 from allocations.applications.services import application_transition
 from allocations.applications.workflow import Action, transition_for
 from allocations.capacity import selectors
-from allocations.capacity.services._common import _post, _transfer_id, gpu_ledger
+from allocations.capacity.services._common import REFRESH_SUMMARY, _post, _transfer_id, gpu_ledger
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
 from portal.emails import queue_templated_email
+from portal.tasks_enqueue import enqueue
 from portal.text import inline_label
 
 # --- offers and grants --------------------------------------------------------------------------------------------
@@ -68,6 +69,7 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
             _return_to_pool(grant, why="declined", by=by)
         elif grant.starts_on <= timezone.localdate(now):
             _activate(grant, application, now=now)
+        enqueue(REFRESH_SUMMARY, trigger="offer_respond")  # the grant's status is part of the summary
     return grant
 
 
@@ -112,6 +114,8 @@ def offers_expire(*, now=None) -> int:
             grant.save(update_fields=["status"])
             _return_to_pool(grant, why="expired", by=None)
             expired += 1
+    if expired:  # an idle run changes nothing the dashboards show
+        enqueue(REFRESH_SUMMARY, trigger="expire_offers")
     return expired
 
 
@@ -126,6 +130,8 @@ def grants_activate(*, now=None) -> int:
                 continue
             _activate(grant, application, now=now)
             activated += 1
+    if activated:
+        enqueue(REFRESH_SUMMARY, trigger="activate_grants")
     return activated
 
 

@@ -15,7 +15,14 @@ from accounts.models import User
 from allocations.applications.services import applications_transition
 from allocations.applications.workflow import Action
 from allocations.capacity import selectors
-from allocations.capacity.services._common import _new_account, _post, _require_admin, _transfer_id, gpu_ledger
+from allocations.capacity.services._common import (
+    REFRESH_SUMMARY,
+    _new_account,
+    _post,
+    _require_admin,
+    _transfer_id,
+    gpu_ledger,
+)
 from allocations.capacity.solver import Policy, Request, allocate
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from ledger.engine import TransferSpec
@@ -227,6 +234,7 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
         run.decided_by, run.decided_at = by, now
         run.save(update_fields=["status", "decided_by", "decided_at"])
         enqueue("allocations.capacity.send_offer_emails", run_id=run.pk)
+        enqueue(REFRESH_SUMMARY, trigger="run_commit")  # the new grants join the dashboards' summary
     return run
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from allocations.capacity.services._common import REFRESH_SUMMARY  # noqa: F401 (shared with the usage services)
 from allocations.usage import selectors
 
 NAMESPACE = uuid.UUID("0b7f9a52-3f0e-4c1d-8a55-2f4d7c9e1b63")

@@ -28,7 +28,7 @@ from allocations.models.usage import (
     UsageImportEvent,
 )
 from allocations.usage import sacct, sacct_json, selectors
-from allocations.usage.services._common import _require_admin
+from allocations.usage.services._common import REFRESH_SUMMARY, _require_admin
 from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.ledger import consumed_account, post_usage
 from ledger.models import Account
@@ -140,6 +140,7 @@ def usage_import_process(*, import_id: int) -> str:
         _transition(import_id, "fail", note=str(exc)[:255], error=str(exc)[:2000], finished_at=timezone.now())
         return ImportStatus.FAILED
     _transition(import_id, "succeed", finished_at=timezone.now(), **report.fields())
+    enqueue(REFRESH_SUMMARY, trigger="process_import")  # the merged usage changes the dashboards' summary
     return ImportStatus.SUCCEEDED
 
 

@@ -14,12 +14,13 @@ from allocations.models import Application
 from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
 from allocations.models.usage import UsageReclaim
 from allocations.usage import selectors
-from allocations.usage.services._common import _require_admin, _transfer_id
+from allocations.usage.services._common import REFRESH_SUMMARY, _require_admin, _transfer_id
 from allocations.usage.services.alerts import _grant_url
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, TransferCode
 from ledger.services import transfers_create
 from portal.emails import queue_templated_email
+from portal.tasks_enqueue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -117,4 +118,6 @@ def reclaim_ended_periods(*, today: dt.date | None = None, by: User | None = Non
     for grant_id in selectors.grants_to_reclaim(today=today):
         if grant_reclaim(grant_id=grant_id, today=today, by=by) is not None:
             done += 1
+    if done:  # an idle run changes nothing the dashboards show
+        enqueue(REFRESH_SUMMARY, trigger="reclaim_ended_periods")
     return done

@@ -9,6 +9,7 @@ from allocations.capacity import selectors, services
 from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, GrantStatus, Outcome, Pool, RunStatus
 from ledger.models import Transfer, TransferCode
+from portal.tasks_enqueue import enqueued
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
 from tests.factories import PartnerFactory, approved_application
 
@@ -26,7 +27,9 @@ def test_creating_a_run_queues_the_task_after_commit(pool_setup, carol, django_c
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = services.run_create(pool=pool_setup["pool"], policy="proportional", by=carol)
     assert run.status == RunStatus.QUEUED
-    assert len(callbacks) == 1
+    assert [(task.name, task.kwargs) for task in enqueued(callbacks)] == [
+        ("allocations.capacity.execute_allocation_run", {"run_id": run.pk})
+    ]
 
 
 def test_rank_greedy_run_gives_explained_results_and_changes_nothing_yet(pool_setup, carol):
@@ -77,7 +80,11 @@ def test_commit_creates_grants_transfers_offers_and_queues_emails(
     run = computed(pool, carol)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.run_commit(run_id=run.pk, by=carol)
-    assert len(callbacks) == 1  # the offer emails, after commit
+    # after commit: the offer emails and one rebuild of the dashboards' summary (the grants are new)
+    assert [task.name for task in enqueued(callbacks)] == [
+        "allocations.capacity.send_offer_emails",
+        "allocations.dashboards.refresh_usage_summary",
+    ]
     run.refresh_from_db()
     assert run.status == RunStatus.COMMITTED and run.decided_by == carol
     grants = {g.application_id: g for g in Grant.objects.select_related("account")}

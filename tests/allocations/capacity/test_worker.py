@@ -20,11 +20,12 @@ from allocations.models import Application
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, RunStatus
 from portal.celery import app as celery_app
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
-from tests.conftest import wait_for
+from tests.conftest import TEST_QUEUE, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[3]
+REFRESH = "allocations.dashboards.refresh_usage_summary"
 
 
 def _status(run_id: int) -> str:
@@ -147,6 +148,8 @@ def _start_worker(tmp_path, name: str, **env) -> subprocess.Popen:
             "--without-heartbeat",
             "-n",
             f"{name}@%h",
+            "-Q",
+            TEST_QUEUE,
         ],
         cwd=ROOT,
         env=environment,
@@ -206,18 +209,15 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
     assert_ledger_invariants()
 
 
-def test_a_committed_run_refreshes_the_dashboard_summary_and_an_idle_expiry_does_not(celery_worker, pool_setup, carol):
-    from allocations.capacity.tasks import expire_offers
+def test_a_committed_run_refreshes_the_dashboard_summary(celery_worker, pool_setup, carol, published_tasks):
     from allocations.models.dashboards import DashboardRefresh, GrantUsageSummary
 
     run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)
     wait_for(lambda: _status(run.pk) == RunStatus.SUCCEEDED, timeout=30)
-    assert not DashboardRefresh.objects.exists()  # the what-if run changes nothing the summary shows
+    assert REFRESH not in [name for name, _kw in published_tasks]  # the what-if run changes nothing the summary shows
     services.run_commit(run_id=run.pk, by=carol)
-    wait_for(lambda: DashboardRefresh.objects.filter(trigger="send_offer_emails").exists(), timeout=30)
+    assert [name for name, _kw in published_tasks].count(REFRESH) == 1
+    wait_for(lambda: DashboardRefresh.objects.filter(trigger="run_commit").exists(), timeout=30)
     assert set(GrantUsageSummary.objects.values_list("grant_id", flat=True)) == set(
         Grant.objects.values_list("pk", flat=True)
     )
-    assert expire_offers.delay().get(timeout=30) == 0
-    threading.Event().wait(1.0)  # a refresh queued by it would have run by now
-    assert not DashboardRefresh.objects.filter(trigger="expire_offers").exists()
