@@ -9,6 +9,7 @@ with a readable message when the ledger refuses them.
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,14 +79,17 @@ def _stored(row) -> StoredTransfer:
     return StoredTransfer(*fields, created_at=created_at.timestamp())
 
 
-def transfers_create(*, transfers: Iterable[TransferSpec | Mapping], by: User | None) -> list[TransferResult]:
+def transfers_create(
+    *, transfers: Iterable[TransferSpec | Mapping], by: User | None, now: datetime | None = None
+) -> list[TransferResult]:
     """Apply a batch of up to 8,190 transfers in one database transaction; one result per transfer, in order.
 
     Callers check permission (finance admins for the EUR flows, the allocation side for GPU-seconds); ``by`` is
     recorded as the author (``None`` for system jobs). Locks every touched account with ``select_for_update`` in
     id order, so concurrent batches never deadlock and never overdraw an account; validates in memory
     (``ledger.engine``), inserts the accepted transfers with one ``COPY`` and updates the counters with one
-    ``UPDATE``. A retried transfer (same id and fields) returns ``exists`` and moves nothing.
+    ``UPDATE``. A retried transfer (same id and fields) returns ``exists`` and moves nothing. ``now`` (default: the
+    clock) stamps the transfers and decides whether a pending transfer has timed out.
     """
     specs = [_spec(item) for item in transfers]
     if len(specs) > MAX_BATCH:
@@ -95,7 +99,7 @@ def transfers_create(*, transfers: Iterable[TransferSpec | Mapping], by: User | 
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _create(specs, by)
+                return _create(specs, by, now or timezone.now())
         except (IntegrityError, psycopg.errors.UniqueViolation):
             # A concurrent batch inserted one of our ids (or resolved one of our pending transfers) on accounts we
             # did not share a lock with. Retrying sees its rows and answers `exists` / `already posted`.
@@ -110,7 +114,7 @@ def _array(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
+def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[TransferResult]:
     ids = [spec.id for spec in specs]
     pending_ids = list({spec.pending_id for spec in specs if spec.pending_id is not None})
     connection.ensure_connection()
@@ -162,7 +166,6 @@ def _create(specs: list[TransferSpec], by: User | None) -> list[TransferResult]:
                 pending_states[stored.pending_id] = PendingState.POSTED
             elif stored.void_pending:
                 pending_states[stored.pending_id] = PendingState.VOIDED
-        now = timezone.now()
         outcome = apply_batch(
             specs,
             accounts=accounts,
@@ -482,13 +485,13 @@ def _as_dict(spec: TransferSpec) -> dict:
     return {name: getattr(spec, name) for name in TransferSpec.__slots__}
 
 
-def pending_void_expired(*, batch_size: int = 1000) -> int:
+def pending_void_expired(*, batch_size: int = 1000, now: datetime | None = None) -> int:
     """Void every open pending transfer whose timeout has passed (system job, no acting user).
 
     Each void has an id derived from the pending transfer, so a rerun or a concurrent run voids nothing twice.
-    Returns how many were voided.
+    Returns how many were voided. ``now`` defaults to the clock.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     candidates = (
         Transfer.objects.filter(pending=True, timeout__gt=0)
         .exclude(Exists(Transfer.objects.filter(pending_id=OuterRef("pk"))))
@@ -501,6 +504,6 @@ def pending_void_expired(*, batch_size: int = 1000) -> int:
     ]
     voided = 0
     for start in range(0, len(expired), batch_size):
-        results = transfers_create(transfers=expired[start : start + batch_size], by=None)
+        results = transfers_create(transfers=expired[start : start + batch_size], by=None, now=now)
         voided += sum(1 for r in results if r.result is Result.OK)
     return voided

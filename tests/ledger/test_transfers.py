@@ -1,6 +1,6 @@
 """The write path ``transfers_create``: result codes, pending/post/void, linked chains, retries, database guards."""
 
-import time
+import datetime as dt
 import uuid
 
 import pytest
@@ -234,11 +234,13 @@ def test_an_expired_pending_transfer_cannot_be_posted_and_is_voided_by_the_job(s
     pending = move(source, vault, 10, pending=True, timeout=1)
     transfers_create(transfers=[pending], by=None)
     assert pending_void_expired() == 0
-    time.sleep(1.1)
+    assert void_expired_pending_transfers() == 0  # the periodic task, called directly: nothing has expired yet
+    later = Transfer.objects.get(pk=pending.id).created_at + dt.timedelta(seconds=1)
     post = move(None, None, 0, post_pending=True, pending_id=pending.id)
-    assert codes(transfers_create(transfers=[post], by=None)) == ["pending_transfer_expired"]
-    assert void_expired_pending_transfers() == 1  # the periodic task, called directly
-    assert pending_void_expired() == 0
+    assert codes(transfers_create(transfers=[post], by=None, now=later)) == ["pending_transfer_expired"]
+    assert pending_void_expired(now=later - dt.timedelta(microseconds=1)) == 0
+    assert pending_void_expired(now=later) == 1
+    assert pending_void_expired(now=later) == 0
     assert counters(source) == (0, 0, 0, 0)
 
 
