@@ -5,11 +5,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import after_task_publish, task_postrun
+from celery.signals import task_postrun
 from django.db import connections
+from django.db.models import Max
 
 from accounts.models import MembershipRole
 from accounts.roles import PlatformRole
@@ -197,26 +199,23 @@ def celery_worker(transactional_db):
         task_postrun.disconnect(_close_db_connections)
 
 
-@pytest.fixture
-def published_tasks():
-    """``(task name, kwargs)`` of every task published to the broker during the test, from every thread of this
-    process, in order. Services queue their tasks on commit, so once the threads that committed have ended the
-    list is complete: a test proves that something was sent once (or not at all) by counting here, not by waiting.
+@contextmanager
+def queued_tasks():
+    """``(task name, kwargs)`` of every task queued inside the block (services write them to the outbox in their
+    transaction), from every thread, in order; filled when the block ends. A task of a rolled-back transaction is
+    not there. A test proves that something was queued once, or not at all, by counting here instead of waiting.
     """
-    published: list[tuple[str, dict]] = []
+    from portal.models import OutboxMessage
 
-    def record(sender=None, body=None, **kwargs):
-        _args, task_kwargs, _embed = body if isinstance(body, (list, tuple)) else ((), {}, {})
-        published.append((sender, task_kwargs))
-
-    after_task_publish.connect(record, weak=False)
-    yield published
-    after_task_publish.disconnect(record)
+    last = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
+    tasks: list[tuple[str, dict]] = []
+    yield tasks
+    tasks.extend(OutboxMessage.objects.filter(pk__gt=last).order_by("pk").values_list("task", "kwargs"))
 
 
-def emails_published(published: list[tuple[str, dict]], *, subject: str = "") -> list[dict]:
-    """The ``portal.send_email`` tasks among ``published`` whose subject contains ``subject``."""
-    return [kw for name, kw in published if name == "portal.send_email" and subject in kw.get("subject", "")]
+def emails_queued(tasks: list[tuple[str, dict]], *, subject: str = "") -> list[dict]:
+    """The ``portal.send_email`` tasks among ``tasks`` whose subject contains ``subject``."""
+    return [kw for name, kw in tasks if name == "portal.send_email" and subject in kw.get("subject", "")]
 
 
 # --- Browser tests: Playwright driving Debian's Chromium -------------------------------------------------------

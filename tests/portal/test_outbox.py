@@ -15,7 +15,7 @@ from django.utils import timezone
 from portal import outbox
 from portal.emails import queue_email
 from portal.models import OutboxMessage
-from tests.conftest import wait_for
+from tests.conftest import TEST_QUEUE, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,6 +52,8 @@ def _start_worker(directory: Path, redis_url: str) -> subprocess.Popen:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "-Q",
+            TEST_QUEUE,
         ],
         cwd=directory,
         env=environment,

@@ -17,7 +17,7 @@ from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
 from portal.emails import queue_templated_email
-from portal.tasks_enqueue import enqueue
+from portal.outbox import enqueue
 from portal.text import inline_label
 
 # --- offers and grants --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from allocations.capacity.solver import Policy, Request, allocate
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
-from portal.tasks_enqueue import enqueue
+from portal.outbox import enqueue
 from portal.text import inline_label
 
 logger = logging.getLogger(__name__)

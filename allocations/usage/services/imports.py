@@ -32,7 +32,7 @@ from allocations.usage.services._common import REFRESH_SUMMARY, _require_admin
 from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.ledger import consumed_account, post_usage
 from ledger.models import Account
-from portal.tasks_enqueue import enqueue
+from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from ledger.engine import Result, TransferSpec
 from ledger.models import Account, TransferCode
 from ledger.services import transfers_create
 from portal.emails import queue_templated_email
-from portal.tasks_enqueue import enqueue
+from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from allocations.capacity import services
 from allocations.models import Application, ApplicationEvent
 from allocations.models.capacity import Grant, GrantStatus, RunStatus
 from ledger.models import Transfer, TransferCode
-from portal.tasks_enqueue import enqueued
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
+from tests.conftest import queued_tasks
 from tests.factories import MembershipFactory, UserFactory
 
 REFRESH = "allocations.dashboards.refresh_usage_summary"
@@ -29,10 +29,10 @@ def offered(pool_setup, carol):
     return {**pool_setup, "grant": Grant.objects.select_related("account", "pool__account").get(application=first)}
 
 
-def test_the_pi_accepts_before_the_period_starts(offered, alice, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_the_pi_accepts_before_the_period_starts(offered, alice):
+    with queued_tasks() as queued:
         grant = services.offer_respond(grant_id=offered["grant"].pk, accept=True, by=alice)
-    assert [(t.name, t.kwargs) for t in enqueued(callbacks)] == [(REFRESH, {"trigger": "offer_respond"})]
+    assert queued == [(REFRESH, {"trigger": "offer_respond"})]
     assert grant.status == GrantStatus.ACCEPTED and grant.responded_by == alice
     application = Application.objects.get(pk=grant.application_id)
     assert application.status == Status.ACCEPTED
@@ -40,20 +40,20 @@ def test_the_pi_accepts_before_the_period_starts(offered, alice, django_capture_
     assert balance(grant.account) == 50_000 * HOUR  # the hours stay granted
 
 
-def test_accepting_once_the_period_has_started_activates_the_grant(offered, alice, django_capture_on_commit_callbacks):
+def test_accepting_once_the_period_has_started_activates_the_grant(offered, alice):
     grant = offered["grant"]
     services.offer_respond(grant_id=grant.pk, accept=True, by=alice, now=timezone.now() + dt.timedelta(days=1))
     # a day later is still before 2027; activation waits for the beat job ...
-    with django_capture_on_commit_callbacks() as busy:
+    with queued_tasks() as busy:
         assert services.grants_activate(now=timezone.make_aware(dt.datetime(2027, 1, 2))) == 1
-    assert [t.name for t in enqueued(busy)] == [REFRESH]
+    assert [name for name, _kwargs in busy] == [REFRESH]
     grant.refresh_from_db()
     assert grant.status == GrantStatus.ACTIVE
     event = ApplicationEvent.objects.filter(application_id=grant.application_id).latest("id")
     assert (event.action, event.to_status, event.actor) == (Action.ACTIVATE, Status.ACTIVE, None)
-    with django_capture_on_commit_callbacks() as idle:
+    with queued_tasks() as idle:
         assert services.grants_activate(now=timezone.make_aware(dt.datetime(2027, 1, 3))) == 0
-    assert enqueued(idle) == []
+    assert idle == []
 
 
 def test_declining_returns_the_hours_to_the_pool(offered, alice):
@@ -86,25 +86,23 @@ def test_only_the_pi_answers(offered, alice_org, mallory, carol):
     assert Grant.objects.get(pk=offered["grant"].pk).status == GrantStatus.OFFERED
 
 
-def test_late_answers_are_refused_and_the_beat_job_expires_the_offer(
-    offered, alice, django_capture_on_commit_callbacks
-):
+def test_late_answers_are_refused_and_the_beat_job_expires_the_offer(offered, alice):
     grant = offered["grant"]
     late = grant.respond_by + dt.timedelta(seconds=1)
-    with django_capture_on_commit_callbacks() as refused, pytest.raises(ValidationError, match="deadline"):
+    with queued_tasks() as refused, pytest.raises(ValidationError, match="deadline"):
         services.offer_respond(grant_id=grant.pk, accept=True, by=alice, now=late)
-    assert enqueued(refused) == []
+    assert refused == []
     # An idle job changes nothing the dashboards show: it queues no rebuild of their summary; one that expired
     # offers queues exactly one.
-    with django_capture_on_commit_callbacks() as idle:
+    with queued_tasks() as idle:
         assert services.offers_expire(now=grant.respond_by - dt.timedelta(seconds=1)) == 0
-    assert enqueued(idle) == []
-    with django_capture_on_commit_callbacks() as busy:
+    assert idle == []
+    with queued_tasks() as busy:
         assert services.offers_expire(now=late) == 2  # both offers of the run
-    assert [(t.name, t.kwargs) for t in enqueued(busy)] == [(REFRESH, {"trigger": "expire_offers"})]
-    with django_capture_on_commit_callbacks() as idle:
+    assert busy == [(REFRESH, {"trigger": "expire_offers"})]
+    with queued_tasks() as idle:
         assert services.offers_expire(now=late) == 0
-    assert enqueued(idle) == []
+    assert idle == []
     grant.refresh_from_db()
     assert grant.status == GrantStatus.EXPIRED
     event = ApplicationEvent.objects.filter(application_id=grant.application_id).latest("id")

@@ -20,7 +20,7 @@ from allocations.models import Application
 from allocations.models.capacity import AllocationResult, AllocationRun, Grant, RunStatus
 from portal.celery import app as celery_app
 from tests.allocations.capacity.conftest import HOUR, assert_ledger_invariants, balance
-from tests.conftest import TEST_QUEUE, wait_for
+from tests.conftest import TEST_QUEUE, queued_tasks, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -209,14 +209,16 @@ def test_a_worker_killed_mid_run_leaves_one_result_and_one_set_of_grants(pool_se
     assert_ledger_invariants()
 
 
-def test_a_committed_run_refreshes_the_dashboard_summary(celery_worker, pool_setup, carol, published_tasks):
+def test_a_committed_run_refreshes_the_dashboard_summary(celery_worker, pool_setup, carol):
     from allocations.models.dashboards import DashboardRefresh, GrantUsageSummary
 
-    run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)
-    wait_for(lambda: _status(run.pk) == RunStatus.SUCCEEDED, timeout=30)
-    assert REFRESH not in [name for name, _kw in published_tasks]  # the what-if run changes nothing the summary shows
-    services.run_commit(run_id=run.pk, by=carol)
-    assert [name for name, _kw in published_tasks].count(REFRESH) == 1
+    with queued_tasks() as queued:
+        run = services.run_create(pool=pool_setup["pool"], policy="rank_greedy", by=carol)
+        wait_for(lambda: _status(run.pk) == RunStatus.SUCCEEDED, timeout=30)
+    assert REFRESH not in [name for name, _kw in queued]  # the what-if run changes nothing the summary shows
+    with queued_tasks() as queued:
+        services.run_commit(run_id=run.pk, by=carol)
+    assert [name for name, _kw in queued].count(REFRESH) == 1
     wait_for(lambda: DashboardRefresh.objects.filter(trigger="run_commit").exists(), timeout=30)
     assert set(GrantUsageSummary.objects.values_list("grant_id", flat=True)) == set(
         Grant.objects.values_list("pk", flat=True)

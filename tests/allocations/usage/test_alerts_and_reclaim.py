@@ -16,9 +16,8 @@ from allocations.models.usage import UsageAlert, UsageReclaim
 from allocations.usage import selectors, services
 from allocations.usage import tasks as usage_tasks
 from ledger.models import Account, Transfer, TransferCode
-from portal.tasks_enqueue import enqueued
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
-from tests.conftest import emails_published, wait_for
+from tests.conftest import emails_queued, queued_tasks, wait_for
 from tests.factories import ClusterFactory, active_grant
 from tests.factories.usage import cluster_token, current_quarter, day_start, period_for
 
@@ -71,9 +70,7 @@ def test_80_then_100_percent_alerts_once_each(grant, cluster, carol, django_capt
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_crossing_80_percent_together_send_exactly_one_email(
-    celery_worker, carol, gigafactory, published_tasks
-):
+def test_two_imports_crossing_80_percent_together_send_exactly_one_email(celery_worker, carol, gigafactory):
     """Two clusters of one Gigafactory push 45 % each at the same moment: together 90 %."""
     first, second = (ClusterFactory(name=name, gigafactory=gigafactory) for name in ("jupiter", "jupiter-booster"))
     for round_ in range(3):
@@ -95,16 +92,17 @@ def test_two_imports_crossing_80_percent_together_send_exactly_one_email(
             threading.Thread(target=work, args=(first, 10_000 * (round_ + 1))),
             threading.Thread(target=work, args=(second, 10_000 * (round_ + 1) + 5_000)),
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        with queued_tasks() as tasks:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
         assert not errors, errors
         assert list(UsageAlert.objects.filter(grant=grant).values_list("threshold", flat=True)) == [80]
-        # Both imports have committed, so every email they queued is published: one alert for this grant.
-        subject = f"{grant.slurm_account}"
-        queued = [kw for kw in emails_published(published_tasks, subject="80 %") if subject in kw["subject"]]
-        assert len(queued) == 1, [kw["subject"] for kw in emails_published(published_tasks)]
+        # Both imports have committed, so every email they queued is in the outbox: one alert for this grant.
+        subject = grant.slurm_account
+        queued = [kw for kw in emails_queued(tasks, subject="80 %") if subject in kw["subject"]]
+        assert len(queued) == 1, [kw["subject"] for kw in emails_queued(tasks)]
         assert queued[0]["to"] == [grant.application.pi.email]
         wait_for(lambda s=subject: any("80 %" in m.subject and s in m.subject for m in mail.outbox))
         assert balance(grant.account) == 100 * HOUR
@@ -131,16 +129,14 @@ def ended_grant(carol, alice, alice_org, gigafactory, cluster):
     return grant
 
 
-def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(
-    ended_grant, carol, gigafactory, django_capture_on_commit_callbacks
-):
+def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(ended_grant, carol, gigafactory):
     year, quarter = current_quarter()
     next_pool = period_for(by=carol, gigafactory=gigafactory, year=year, quarter=quarter).pools.get().account
     pool_before = balance(next_pool)
-    with django_capture_on_commit_callbacks() as queued:
+    with queued_tasks() as queued:
         assert services.reclaim_ended_periods() == 1
     # the PI's notice, then one rebuild of the dashboards' summary
-    assert [task.name for task in enqueued(queued)] == ["portal.send_email", REFRESH]
+    assert [name for name, _kwargs in queued] == ["portal.send_email", REFRESH]
     assert balance(ended_grant.account) == 0
     assert balance(next_pool) == pool_before + 700 * HOUR
     reclaim = UsageReclaim.objects.get()
@@ -159,10 +155,10 @@ def test_reclaim_moves_the_unused_hours_to_the_next_pool_once(
         None,
     )
     # the second run (and the beat task) move nothing, and queue no rebuild of the summary
-    with django_capture_on_commit_callbacks() as idle:
+    with queued_tasks() as idle:
         assert services.reclaim_ended_periods() == 0
         assert usage_tasks.reclaim_ended_periods() == 0
-    assert enqueued(idle) == []
+    assert idle == []
     assert services.grant_reclaim(grant_id=ended_grant.pk) is None
     assert Transfer.objects.filter(code=TransferCode.RECLAIM).count() == 1
     assert balance(next_pool) == pool_before + 700 * HOUR
