@@ -7,6 +7,7 @@ import pytest
 from allocations.models import AttachmentDownload, ReaderRole
 from reviews import services
 from reviews.models import DeclaredConflict, ReviewAssignment
+from tests.reviews.conftest import client_for
 
 
 def _url(application, attachment) -> str:
@@ -14,7 +15,7 @@ def _url(application, attachment) -> str:
 
 
 def _status(client, user, url) -> int:
-    client.force_login(user)
+    client_for(client, user)  # staff in a session that passed TOTP
     response = client.get(url)
     if response.status_code == 200:
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
@@ -79,7 +80,7 @@ def test_the_organisation_sees_download_counts_per_role(client, readers, alice, 
 
 def test_the_reviewer_sees_the_attachments_on_the_review_page(client, readers, bob):
     assignment = bob.review_assignments.get()
-    client.force_login(bob)
+    client_for(client, bob)
     body = client.get(f"/staff/reviews/assignments/{assignment.pk}/review/").content.decode()
     for attachment in readers.attachments.all():
         assert _url(readers, attachment) in body
