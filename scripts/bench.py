@@ -26,6 +26,7 @@ BENCH_MODULES = (
     "allocations.bench.capacity",
     "allocations.bench.usage",
     "allocations.bench.dashboards",
+    "allocations.bench.provisioning",
     "reviews.bench",
     "site_agent.bench",
 )

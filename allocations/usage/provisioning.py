@@ -13,7 +13,8 @@ readable; after that the agent deletes it). For each account:
   added (``GrantMember``); removed ``SLURM_USER_GRACE_DAYS`` after the last slice ended.
 
 Terms of access: a member gets an account only after accepting the platform's and the site's terms. That gate
-belongs to the terms-of-access feature; it plugs in at :func:`_members`, which is where the user list is built.
+belongs to the terms-of-access feature; it plugs in at :func:`_members` (``MEMBERS_SQL``), where the user list
+is built.
 """
 
 import datetime as dt
@@ -24,11 +25,12 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from allocations.models.capacity import Grant, GrantStatus
-from allocations.models.provisioning import AccountProvisioning, ClusterUsername, GrantMember, ProvisioningReport
+from allocations.models.provisioning import AccountProvisioning, GrantMember, ProvisioningReport
 from allocations.models.usage import Cluster, UsageDaily
 from site_agent.reconcile import DEFAULT_PREFIX, Account
 
@@ -71,25 +73,28 @@ def _slices(cluster: Cluster, today: dt.date) -> list[dict]:
     )
 
 
+MEMBERS_SQL = (
+    "SELECT m.application_id, array_agg(u.username ORDER BY u.username) FROM allocations_grantmember m "
+    "JOIN allocations_clusterusername u ON u.user_id = m.user_id AND u.gigafactory_id = %(gigafactory)s "
+    "WHERE m.application_id IN (SELECT application_id FROM allocations_grant WHERE gigafactory_id = %(gigafactory)s) "
+    "GROUP BY m.application_id"
+)
+
+
+def _members(gigafactory_id: int) -> dict[int, list[str]]:
+    """The cluster user names of each application's grant team, for the applications with a grant on the
+    Gigafactory (one query). The terms-of-access gate for members filters here."""
+    with connection.cursor() as cursor:
+        cursor.execute(MEMBERS_SQL, {"gigafactory": gigafactory_id})
+        return dict(cursor.fetchall())
+
+
 def _ended(grant: dict, today: dt.date) -> bool:
     return grant["status"] not in LIVE or grant["ends_on"] <= today
 
 
-def _members(application_ids: set[int], gigafactory_id: int) -> dict[int, set[str]]:
-    """Cluster user names of each application's grant team (the terms-of-access gate filters here)."""
-    usernames = dict(ClusterUsername.objects.filter(gigafactory_id=gigafactory_id).values_list("user_id", "username"))
-    members: dict[int, set[str]] = defaultdict(set)
-    for application_id, user_id in GrantMember.objects.filter(application_id__in=application_ids).values_list(
-        "application_id", "user_id"
-    ):
-        if user_id in usernames:
-            members[application_id].add(usernames[user_id])
-    return members
-
-
-def desired_accounts(*, cluster: Cluster, today: dt.date | None = None) -> list[Account]:
-    """The Slurm accounts the portal wants on ``cluster`` (see the module's docstring), sorted by name."""
-    today = today or timezone.localdate()
+def _desired_items(cluster: Cluster, today: dt.date) -> list[dict]:
+    """The accounts as the desired-state document lists them (users sorted), by name."""
     slices = _slices(cluster, today)
     ended_ids = [g["pk"] for g in slices if _ended(g, today)]
     used = dict(
@@ -99,59 +104,71 @@ def desired_accounts(*, cluster: Cluster, today: dt.date | None = None) -> list[
         .annotate(total=Sum("gpu_seconds"))
         .values_list("grant_id", "total")
     )
+    members = _members(cluster.gigafactory_id)
     by_account: dict[str, list[dict]] = defaultdict(list)
     for grant in slices:
         by_account[grant["slurm_account"]].append(grant)
-    members = _members({g["application_id"] for g in slices}, cluster.gigafactory_id)
     grace = dt.timedelta(days=settings.SLURM_USER_GRACE_DAYS)
-    accounts = []
+    items = []
     for name in sorted(by_account):
         grants = by_account[name]
         seconds = 0
         live = False
+        last_end = dt.date.min
         for grant in grants:
-            if _ended(grant, today):
+            if grant["status"] not in LIVE or grant["ends_on"] <= today:
                 seconds += min(used.get(grant["pk"], 0), grant["granted_seconds"])
+                last_end = max(last_end, min(grant["ends_on"], today))
             else:
                 live = True
                 if grant["starts_on"] <= today:
                     seconds += grant["granted_seconds"]
-        last_end = max(min(g["ends_on"], today) for g in grants)
-        keeps_users = live or today < last_end + grace
+        users: list[str] = []
+        if live or today < last_end + grace:
+            applications = {grant["application_id"] for grant in grants}
+            if len(applications) == 1:
+                users = members.get(applications.pop(), [])
+            else:
+                users = sorted({user for app in applications for user in members.get(app, ())})
         first = grants[0]
-        users = set()
-        if keeps_users:
-            for grant in grants:
-                users |= members.get(grant["application_id"], set())
         organisation = first["application__organisation__short_name"] or first["application__organisation__legal_name"]
-        accounts.append(
-            Account(
-                name=name,
-                description=_clean(f"{first['application__reference'] or ''} {first['application__title'] or ''}"),
-                organization=_clean(organisation or ""),
-                gpu_minutes=seconds // 60,
-                users=frozenset(users),
-            )
+        items.append(
+            {
+                "name": name,
+                "description": _clean(f"{first['application__reference'] or ''} {first['application__title'] or ''}"),
+                "organization": _clean(organisation or ""),
+                "gpu_minutes": seconds // 60,
+                "users": users,
+            }
         )
-    return accounts
+    return items
+
+
+def desired_accounts(*, cluster: Cluster, today: dt.date | None = None) -> list[Account]:
+    """The Slurm accounts the portal wants on ``cluster`` (see the module's docstring), sorted by name."""
+    return [
+        Account(
+            name=item["name"],
+            description=item["description"],
+            organization=item["organization"],
+            gpu_minutes=item["gpu_minutes"],
+            users=frozenset(item["users"]),
+        )
+        for item in _desired_items(cluster, today or timezone.localdate())
+    ]
+
+
+def desired_state_json(*, cluster: Cluster, today: dt.date | None = None) -> tuple[str, bytes]:
+    """``(version, JSON document)`` that ``GET /api/v1/clusters/{name}/desired-state/`` serves: ``cluster``,
+    ``prefix``, ``accounts`` and ``version`` (a hash of the rest), encoded once."""
+    accounts = _desired_items(cluster, today or timezone.localdate())
+    content = json.dumps({"cluster": cluster.name, "prefix": PREFIX, "accounts": accounts}, separators=(",", ":"))
+    version = hashlib.sha256(content.encode()).hexdigest()[:32]
+    return version, ('{"version":"' + version + '",' + content[1:]).encode()
 
 
 def desired_state(*, cluster: Cluster, today: dt.date | None = None) -> dict:
-    """The document ``GET /api/v1/clusters/{name}/desired-state/`` serves; ``version`` is a hash of its content."""
-    accounts = [
-        {
-            "name": a.name,
-            "description": a.description,
-            "organization": a.organization,
-            "gpu_minutes": a.gpu_minutes,
-            "users": sorted(a.users),
-        }
-        for a in desired_accounts(cluster=cluster, today=today)
-    ]
-    body = {"cluster": cluster.name, "prefix": PREFIX, "accounts": accounts}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    body["version"] = hashlib.sha256(canonical).hexdigest()[:32]
-    return body
+    return json.loads(desired_state_json(cluster=cluster, today=today)[1])
 
 
 def usage_since(*, cluster: Cluster, now: dt.datetime | None = None) -> dt.datetime:
