@@ -23,6 +23,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ethics": ("data_sources", "personal_data", "ethics_self_assessment", "dual_use", "open_science_commitment"),
 }
 SECTIONS = ("project", "team", "resources", "ethics", "attachments")
+WITH_QUESTIONS = ("project", "team", "resources", "ethics", "questions", "attachments")
 
 
 def _blank(value) -> bool:
@@ -36,14 +37,15 @@ def _blank(value) -> bool:
 @dataclass(frozen=True)
 class Completeness:
     missing: dict[str, tuple[str, ...]]
+    sections: tuple[str, ...] = SECTIONS
 
     @property
     def complete_sections(self) -> int:
-        return sum(1 for s in SECTIONS if not self.missing.get(s))
+        return sum(1 for s in self.sections if not self.missing.get(s))
 
     @property
     def percent(self) -> int:
-        return self.complete_sections * 100 // len(SECTIONS)
+        return self.complete_sections * 100 // len(self.sections)
 
     @property
     def is_complete(self) -> bool:
@@ -53,8 +55,16 @@ class Completeness:
         return not self.missing.get(section)
 
 
-def completeness(application, *, annex_count: int, cv_count: int) -> Completeness:
-    """Missing field names per section (empty tuple = complete)."""
+def completeness(
+    application, *, annex_count: int, cv_count: int, form=None, slot_ids: tuple[int, ...] = ()
+) -> Completeness:
+    """Missing field names per section (empty tuple = complete).
+
+    ``form`` is the application's form version (its ``questions`` and ``document_slots``), if any: required
+    questions without an answer are missing as ``question:<id>``; when the form names document slots, each
+    required slot without a document (``slot_ids`` lists the slots with one) is missing as ``slot:<id>`` and the
+    fixed technical annex and CV are not asked for.
+    """
     missing: dict[str, tuple[str, ...]] = {}
     for section, fields in REQUIRED.items():
         gaps = [name for name in fields if _blank(getattr(application, name, None))]
@@ -68,10 +78,20 @@ def completeness(application, *, annex_count: int, cv_count: int) -> Completenes
             if application.dual_use is True and _blank(application.dual_use_details):
                 gaps.append("dual_use_details")
         missing[section] = tuple(gaps)
+    questions = list(getattr(form, "questions", None) or [])
+    slots = list(getattr(form, "document_slots", None) or [])
+    answers = getattr(application, "answers", None) or {}
+    if questions:
+        missing["questions"] = tuple(
+            f"question:{q['id']}" for q in questions if q["required"] and _blank(answers.get(str(q["id"])))
+        )
     attachment_gaps = []
-    if annex_count < 1:
-        attachment_gaps.append("technical_annex")
-    if cv_count < 1:
-        attachment_gaps.append("cv")
+    if slots:
+        attachment_gaps = [f"slot:{s['id']}" for s in slots if s["required"] and s["id"] not in slot_ids]
+    else:
+        if annex_count < 1:
+            attachment_gaps.append("technical_annex")
+        if cv_count < 1:
+            attachment_gaps.append("cv")
     missing["attachments"] = tuple(attachment_gaps)
-    return Completeness(missing=missing)
+    return Completeness(missing=missing, sections=WITH_QUESTIONS if questions else SECTIONS)

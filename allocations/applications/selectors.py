@@ -6,6 +6,8 @@ the API turn into 404. Calls are public once published.
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -89,11 +91,23 @@ def _attachment_count(kind: str):
     )
 
 
+def _slot_ids():
+    return Subquery(
+        Attachment.objects.filter(application=OuterRef("pk"), slot__isnull=False)
+        .order_by()
+        .values("application")
+        .annotate(ids=ArrayAgg("slot_id", distinct=True))
+        .values("ids")[:1],
+        output_field=ArrayField(IntegerField()),
+    )
+
+
 def with_attachment_counts(queryset: QuerySet[Application]) -> QuerySet[Application]:
     return queryset.annotate(
         annex_count=_attachment_count(AttachmentKind.TECHNICAL_ANNEX),
         cv_count=_attachment_count(AttachmentKind.CV),
-    )
+        filled_slot_ids=_slot_ids(),
+    ).select_related("form_version")
 
 
 def applications_for_user(*, user: User) -> QuerySet[Application]:
@@ -115,10 +129,35 @@ def application_for_member(*, user: User, pk: int) -> Application:
 def application_completeness(application: Application) -> Completeness:
     annex = getattr(application, "annex_count", None)
     cvs = getattr(application, "cv_count", None)
+    slot_ids = getattr(application, "filled_slot_ids", ())
     if annex is None or cvs is None:
-        kinds = list(application.attachments.values_list("kind", flat=True))
+        rows = list(application.attachments.values_list("kind", "slot_id"))
+        kinds = [kind for kind, _slot in rows]
         annex, cvs = kinds.count(AttachmentKind.TECHNICAL_ANNEX), kinds.count(AttachmentKind.CV)
-    return completeness(application, annex_count=annex, cv_count=cvs)
+        slot_ids = [slot for _kind, slot in rows if slot is not None]
+    return completeness(
+        application, annex_count=annex, cv_count=cvs, form=application.form_version, slot_ids=tuple(slot_ids or ())
+    )
+
+
+def missing_label(application: Application, name: str) -> str:
+    """The label of a missing answer: a form field, a call question (``question:<id>``) or a document slot."""
+    kind, _sep, key = name.partition(":")
+    form = application.form_version
+    if kind == "question" and form is not None:
+        return next((q["label"] for q in form.questions if str(q["id"]) == key), name)
+    if kind == "slot" and form is not None:
+        return next((s["name"] for s in form.document_slots if str(s["id"]) == key), name)
+    return field_label(name)
+
+
+def has_questions(application: Application) -> bool:
+    return bool(application.form_version_id and application.form_version.questions)
+
+
+def form_steps(application: Application) -> list[Section]:
+    """The steps of this application's form: the "Call questions" step only when its form version has questions."""
+    return [s for s in Section if s != Section.QUESTIONS or has_questions(application)]
 
 
 def field_label(name: str) -> str:
@@ -144,9 +183,9 @@ def section_states(application: Application) -> list[SectionState]:
             key=section.value,
             label=str(section.label),
             complete=result.section_complete(section.value),
-            missing=[field_label(name) for name in result.missing.get(section.value, ())],
+            missing=[missing_label(application, name) for name in result.missing.get(section.value, ())],
         )
-        for section in Section
+        for section in form_steps(application)
         if section != Section.REVIEW
     ]
 

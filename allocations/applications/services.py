@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.models import Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
 from allocations.applications import selectors
-from allocations.applications.completeness import completeness
+from allocations.applications.answers import clean_answers
+from allocations.applications.limits import resource_limit_errors
 from allocations.applications.pdf import check_pdf
 from allocations.applications.workflow import COUNTS_AGAINST_LIMIT, Action, Role, Status, Transition, transition_for
 from allocations.models import (
@@ -67,7 +68,9 @@ def brussels_time(moment) -> str:
 
 def _lock(application_id: int) -> Application:
     return (
-        Application.objects.select_for_update(of=("self",)).select_related("call__access_mode").get(pk=application_id)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call__access_mode", "form_version")
+        .get(pk=application_id)
     )
 
 
@@ -93,7 +96,13 @@ def application_create(*, call: Call, organisation: Organisation, by: User) -> A
     call = Call.objects.select_related("access_mode").prefetch_related("cutoffs").get(pk=call.pk)
     if not selectors.call_is_open(call=call):
         raise ValidationError(_("This call is not open for applications."))
-    return Application.objects.create(call=call, organisation=organisation, created_by=by, pi=by)
+    return Application.objects.create(
+        call=call,
+        organisation=organisation,
+        created_by=by,
+        pi=by,
+        form_version=call.form_versions.filter(number=call.form_version).first(),
+    )
 
 
 def _normalise_keywords(value) -> list[str]:
@@ -149,6 +158,20 @@ def _team_members(application: Application, members: list[dict], by: User, by_ro
             )
 
 
+def _merge_answers(application: Application, answers, errors: dict[str, list[str]]) -> None:
+    """Check answers to the call's questions (keyed by question id) against the application's form version and
+    merge them into the saved ones; an empty answer removes one."""
+    questions = application.form_version.questions if application.form_version_id else []
+    if not isinstance(answers, dict):
+        errors["answers"].append(_("Give the answers keyed by question id."))
+        return
+    cleaned, problems = clean_answers(questions, answers)
+    for field, messages in problems.items():
+        errors[field].extend(messages)
+    merged = {**(application.answers or {}), **cleaned}
+    application.answers = {key: value for key, value in merged.items() if value is not None}
+
+
 def application_update(*, application_id: int, by: User, changes: dict[str, tuple[int, dict]]) -> Application:
     """Save one or more sections of a draft: ``{section: (version_loaded, values)}``.
 
@@ -181,6 +204,8 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
                 if name in values:
                     setattr(application, name, values[name])
                     touched.append(name)
+            if section == Section.QUESTIONS and "answers" in values:
+                _merge_answers(application, values["answers"], errors)
             if section == Section.PROJECT and "keywords" in values:
                 application.keywords = _normalise_keywords(values["keywords"])
             if (
@@ -197,6 +222,8 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
                 gigafactory_id = application.preferred_gigafactory_id
                 if gigafactory_id is not None and not application.call.gigafactories.filter(pk=gigafactory_id).exists():
                     errors["preferred_gigafactory"].append(_("Choose one of the call's Gigafactories."))
+                for field, messages in resource_limit_errors(application).items():
+                    errors[field].extend(messages)
         try:
             application.full_clean(
                 exclude=[f.name for f in Application._meta.fields if f.name not in touched],
@@ -220,21 +247,41 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
 # --- Attachments ---------------------------------------------------------------------------------------------------
 
 
-def attachment_add(*, application_id: int, kind: str, upload, by: User) -> Attachment:
-    """Store a PDF (checked by content, at most 10 MB) in private storage for a draft."""
-    if kind not in AttachmentKind.values:
+def _slot_of(application: Application, slot_id) -> dict:
+    slots = application.form_version.document_slots if application.form_version_id else []
+    slot = next((s for s in slots if str(s["id"]) == str(slot_id)), None)
+    if slot is None:
+        raise ValidationError({"slot": _("Choose one of the documents this call asks for.")})
+    return slot
+
+
+def attachment_add(*, application_id: int, kind: str, upload, by: User, slot_id: int | None = None) -> Attachment:
+    """Store a PDF (checked by content) in private storage for a draft: for one of the call's document slots
+    (``slot_id``; within the slot's size limit; it replaces the slot's earlier document) or, for calls without
+    slots, as a technical annex or CV (at most 10 MB)."""
+    if slot_id is not None:
+        kind = AttachmentKind.CALL_DOCUMENT
+    elif kind not in (AttachmentKind.TECHNICAL_ANNEX, AttachmentKind.CV):
         raise ValidationError({"kind": _("Choose the kind of document.")})
     if upload is None:
         raise ValidationError({"file": _("Choose a PDF file to upload.")})
-    sha256 = check_pdf(upload, max_bytes=Attachment.MAX_BYTES)
     with transaction.atomic():
         application = _lock(application_id)
         _require_editor(application, by)
+        slot = _slot_of(application, slot_id) if slot_id is not None else None
+        max_bytes = slot["max_size_mb"] * 1024 * 1024 if slot else Attachment.MAX_BYTES
+        sha256 = check_pdf(upload, max_bytes=max_bytes)
         if Attachment.objects.filter(application=application).count() >= MAX_ATTACHMENTS:
             raise ValidationError(_("An application has at most %(n)d attachments.") % {"n": MAX_ATTACHMENTS})
+        if slot is not None:
+            for earlier in Attachment.objects.filter(application=application, slot_id=slot["id"]):
+                name, storage = earlier.file.name, earlier.file.storage
+                earlier.delete()
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
         attachment = Attachment(
             application=application,
             kind=kind,
+            slot_id=slot["id"] if slot else None,
             original_name=os.path.basename(upload.name or "document.pdf")[:255],
             size=upload.size,
             sha256=sha256,
@@ -358,15 +405,12 @@ def _submission_problems(application: Application, *, now) -> dict[str, list[str
         else:
             problems["__all__"].append(_("This call is not open for submissions."))
 
-    kinds = list(Attachment.objects.filter(application=application).values_list("kind", flat=True))
-    result = completeness(
-        application,
-        annex_count=kinds.count(AttachmentKind.TECHNICAL_ANNEX),
-        cv_count=kinds.count(AttachmentKind.CV),
-    )
+    result = selectors.application_completeness(application)
     if not result.is_complete:
         parts = [
-            "{} ({})".format(Section(section).label, ", ".join(selectors.field_label(name) for name in missing))
+            "{} ({})".format(
+                Section(section).label, ", ".join(selectors.missing_label(application, name) for name in missing)
+            )
             for section, missing in result.missing.items()
             if missing
         ]
@@ -374,30 +418,8 @@ def _submission_problems(application: Application, *, now) -> dict[str, list[str
             _("Complete every section before submitting. Missing: %(parts)s.") % {"parts": "; ".join(parts)}
         )
 
-    requested, minimum = application.requested_gpu_hours, application.minimum_gpu_hours
-    if requested is not None and not call.request_min <= requested <= call.request_max:
-        problems["requested_gpu_hours"].append(
-            _("The request must be between %(min)s and %(max)s GPU-hours for this call (%(mode)s).")
-            % {
-                "min": formats.number_format(call.request_min, force_grouping=True),
-                "max": formats.number_format(call.request_max, force_grouping=True),
-                "mode": call.access_mode.name,
-            }
-        )
-    if requested is not None and minimum is not None and minimum > requested:
-        problems["minimum_gpu_hours"].append(
-            _("The minimum viable GPU-hours (%(min)s) cannot exceed the requested GPU-hours (%(req)s).")
-            % {
-                "min": formats.number_format(minimum, force_grouping=True),
-                "req": formats.number_format(requested, force_grouping=True),
-            }
-        )
-    duration = application.duration_months
-    if duration is not None and duration > call.access_mode.max_duration_months:
-        problems["duration_months"].append(
-            _("Projects in %(mode)s last at most %(n)d months.")
-            % {"mode": call.access_mode.name, "n": call.access_mode.max_duration_months}
-        )
+    for field, messages in resource_limit_errors(application).items():
+        problems[field].extend(messages)
 
     # Locking the organisation serialises submissions of its applications, so the per-call limit holds.
     organisation = Organisation.objects.select_for_update(no_key=True).get(pk=application.organisation_id)

@@ -19,6 +19,15 @@ from allocations.models.applications import (
     Section,
     TeamRole,
 )
+from allocations.models.call_forms import (
+    CHOICE_KINDS,
+    CallDocumentSlot,
+    CallEvent,
+    CallEventKind,
+    CallFormVersion,
+    CallQuestion,
+    QuestionKind,
+)
 from allocations.models.calls import (
     AccessMode,
     Call,
@@ -31,6 +40,7 @@ from allocations.models.calls import (
 
 __all__ = [
     "ABSTRACT_MAX_CHARS",
+    "CHOICE_KINDS",
     "SECTION_FIELDS",
     "AIDomain",
     "AccessMode",
@@ -42,11 +52,17 @@ __all__ = [
     "AttachmentKind",
     "Call",
     "CallCutoff",
+    "CallDocumentSlot",
+    "CallEvent",
+    "CallEventKind",
+    "CallFormVersion",
+    "CallQuestion",
     "CallStatus",
     "DraftReminder",
     "Gigafactory",
     "GigafactoryStatus",
     "LegalBasis",
+    "QuestionKind",
     "ReaderRole",
     "ReferenceCounter",
     "ReminderKind",

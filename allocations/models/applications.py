@@ -63,6 +63,7 @@ class Section(models.TextChoices):
     TEAM = "team", _("Team")
     RESOURCES = "resources", _("Resources")
     ETHICS = "ethics", _("Data and ethics")
+    QUESTIONS = "questions", _("Call questions")
     ATTACHMENTS = "attachments", _("Attachments")
     REVIEW = "review", _("Review and submit")
 
@@ -91,6 +92,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
         "dual_use_details",
         "open_science_commitment",
     ),
+    Section.QUESTIONS: ("answers",),
 }
 
 
@@ -113,6 +115,15 @@ class Application(models.Model):
         blank=True,
         related_name="applications",
         verbose_name=_("cut-off batch"),
+    )
+    form_version = models.ForeignKey(
+        "allocations.CallFormVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("form version"),
+        help_text=_("The version of the call's form this application answers."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -182,6 +193,10 @@ class Application(models.Model):
     dual_use_details = models.TextField(_("dual-use details"), blank=True)
     open_science_commitment = models.TextField(_("open-science commitment"), blank=True)
     ethics_version = models.PositiveIntegerField(default=0)
+
+    # 5. Call questions: {question id (str): answer}, validated against ``form_version``
+    answers = models.JSONField(_("answers to the call's questions"), default=dict, blank=True)
+    questions_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("application")
@@ -253,6 +268,7 @@ class ApplicationMember(models.Model):
 class AttachmentKind(models.TextChoices):
     TECHNICAL_ANNEX = "technical_annex", _("Technical annex")
     CV = "cv", _("CV")
+    CALL_DOCUMENT = "call_document", _("Document the call asks for")
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -269,6 +285,14 @@ class Attachment(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
+    slot = models.ForeignKey(
+        "allocations.CallDocumentSlot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("document"),
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))

@@ -146,6 +146,30 @@ class Call(models.Model):
         default=False,
         help_text=_("The public awards register shows only the organisation type and country of this call's grants."),
     )
+    allowed_durations_months = models.JSONField(
+        _("allowed durations (months)"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty for any duration up to the access mode's maximum."),
+    )
+    reviewers_per_application = models.PositiveSmallIntegerField(
+        _("reviewers per application"), null=True, blank=True, help_text=_("Empty: the access mode's number.")
+    )
+    reply_window_days = models.PositiveSmallIntegerField(_("reply window (days)"), default=7)
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=False,
+        help_text=_("Reviewers see no applicant name, organisation, team or document file names."),
+    )
+    pool_gpu_hours_per_quarter = models.PositiveBigIntegerField(
+        _("hours pool per quarter (GPU-hours)"), null=True, blank=True
+    )
+    form_version = models.PositiveIntegerField(
+        _("form version"), default=0, help_text=_("The last published version of the form; 0 before publishing.")
+    )
+    cloned_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("cloned from")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -182,6 +206,17 @@ class Call(models.Model):
         if self.max_request_gpu_hours is not None:
             return self.max_request_gpu_hours
         return self.access_mode.max_request_gpu_hours
+
+    @property
+    def reviewers_needed(self) -> int:
+        if self.reviewers_per_application is not None:
+            return self.reviewers_per_application
+        return self.access_mode.reviewers_required
+
+    def duration_allowed(self, months: int) -> bool:
+        if self.allowed_durations_months:
+            return months in self.allowed_durations_months
+        return 1 <= months <= self.access_mode.max_duration_months
 
     def next_cutoff(self, now=None):
         """The first cut-off after ``now`` (``None`` when all have passed). Uses prefetched cut-offs if present."""

@@ -106,6 +106,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     created_by = factory.SubFactory(UserFactory)
     pi = factory.SelfAttribute("created_by")
+    form_version = factory.LazyAttribute(lambda o: o.call.form_versions.filter(number=o.call.form_version).first())
 
     @factory.post_generation
     def complete(self, create, extracted, **kwargs):

@@ -60,8 +60,18 @@ def _limit(application):
 
 REFUSALS = [
     ("incomplete", _incomplete, None, r"Complete every section before submitting\. Missing: Project \(abstract\)"),
-    ("below", _below_bounds, "requested_gpu_hours", r"between 50,000 and 2,000,000 GPU-hours for this call"),
-    ("above", _above_bounds, "requested_gpu_hours", r"between 50,000 and 2,000,000 GPU-hours for this call"),
+    (
+        "below",
+        _below_bounds,
+        "requested_gpu_hours",
+        r"Request at least 50,000 GPU-hours: that is this call(?:'|&#x27;)s minimum",
+    ),
+    (
+        "above",
+        _above_bounds,
+        "requested_gpu_hours",
+        r"Request at most 2,000,000 GPU-hours: that is this call(?:'|&#x27;)s maximum",
+    ),
     ("minimum", _minimum_above_request, "minimum_gpu_hours", r"minimum viable GPU-hours \(150,000\) cannot exceed"),
     ("country", _country, None, r"Organisations from Estonia are not eligible for this call"),
     ("type", _organisation_type, None, r"Organisations of type “Start-up” are not eligible for this call"),
