@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("allocations.applications.urls")),
+    path("", include("allocations.applications.calls.urls")),
     path("", include("allocations.usage.urls")),
     path("", include("allocations.capacity.urls")),
     path("", include("allocations.dashboards.urls")),

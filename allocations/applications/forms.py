@@ -192,7 +192,15 @@ SECTION_FORMS: dict[str, type[SectionForm]] = {
 
 
 class AttachmentForm(BootstrapFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Document"), choices=AttachmentKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Document"),
+        choices=[
+            (AttachmentKind.TECHNICAL_ANNEX, AttachmentKind.TECHNICAL_ANNEX.label),
+            (AttachmentKind.CV, AttachmentKind.CV.label),
+        ],
+        required=False,
+    )
+    slot = forms.IntegerField(widget=forms.HiddenInput, required=False)
     file = forms.FileField(
         label=_("PDF file"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),

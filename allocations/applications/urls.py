@@ -8,6 +8,7 @@ urlpatterns = [
     path("calls/<slug:slug>/apply/", views.call_apply, name="call_apply"),
     path("applications/", views.application_dashboard, name="application_dashboard"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/print/", views.application_print, name="application_print"),
     path("applications/<int:pk>/edit/<str:section>/", views.application_section, name="application_section"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import OrganisationType
 from allocations.applications import access_log, selectors, services
+from allocations.applications.answer_sheet import answer_sheet
 from allocations.applications.forms import (
     SECTION_FORMS,
     ApplyForm,
@@ -24,11 +25,10 @@ from allocations.applications.forms import (
     TeamMemberFormSet,
     WithdrawForm,
 )
+from allocations.applications.question_forms import QuestionsForm
 from allocations.applications.workflow import Action, actions_for
 from allocations.models import Application, Attachment, Call, Section
 from portal.forms import apply_service_errors
-
-FORM_STEPS = list(Section)
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -130,15 +130,41 @@ def application_detail(request, pk: int):
 
 
 def _step_context(application: Application, section: str) -> dict:
-    index = FORM_STEPS.index(Section(section))
+    steps = selectors.form_steps(application)
+    index = steps.index(Section(section))
     return {
         "application": application,
         "section": Section(section),
-        "steps": FORM_STEPS,
+        "steps": steps,
         "states": {s.key: s for s in selectors.section_states(application)},
-        "next_section": FORM_STEPS[index + 1] if index + 1 < len(FORM_STEPS) else None,
-        "previous_section": FORM_STEPS[index - 1] if index > 0 else None,
+        "next_section": steps[index + 1] if index + 1 < len(steps) else None,
+        "previous_section": steps[index - 1] if index > 0 else None,
     }
+
+
+def _section_form(application: Application, section: str, data):
+    if section == Section.QUESTIONS:
+        return QuestionsForm(
+            data,
+            questions=application.form_version.questions,
+            answers=application.answers,
+            version=application.questions_version,
+        )
+    return SECTION_FORMS[section](data, application=application)
+
+
+def _section_values(form) -> dict:
+    if isinstance(form, QuestionsForm):
+        return {"answers": form.answers()}
+    return form.values()
+
+
+@login_required
+def application_print(request, pk: int):
+    """The whole application read-only, laid out for printing (or saving as PDF from the browser)."""
+    application = _member_application(request, pk)
+    context = {"application": application} | answer_sheet(application=application, url_for=_download_url)
+    return render(request, "allocations/application_print.html", context)
 
 
 def _team_formset(application: Application, data=None):
@@ -149,7 +175,7 @@ def _team_formset(application: Application, data=None):
 @login_required
 def application_section(request, pk: int, section: str):
     application = _member_application(request, pk)
-    if section not in Section.values:
+    if section not in selectors.form_steps(application):
         raise Http404(_("No such step."))
     if not application.is_editable:
         messages.info(request, _("This application was submitted and is read-only."))
@@ -159,9 +185,8 @@ def application_section(request, pk: int, section: str):
     if section == Section.REVIEW:
         return _review_step(request, application, SubmitForm())
 
-    form_class = SECTION_FORMS[section]
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, application=application)
+    form = _section_form(application, section, data)
     formset = _team_formset(application, data) if section == Section.TEAM else None
     conflict = None
     saved_at = None
@@ -169,14 +194,14 @@ def application_section(request, pk: int, section: str):
     if request.method == "POST":
         valid = form.is_valid() and (formset is None or formset.is_valid())
         if valid:
-            values = form.values()
+            values = _section_values(form)
             if formset is not None:
                 values["members"] = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("email")]
             try:
                 application = services.application_update(
                     application_id=application.pk,
                     by=request.user,
-                    changes={section: (form.cleaned_data["version"], values)},
+                    changes={section: (form.cleaned_data["version"] or 0, values)},
                 )
             except services.SectionConflict as exc:
                 conflict = exc
@@ -185,7 +210,7 @@ def application_section(request, pk: int, section: str):
                 data = request.POST.copy()
                 data["version"] = str(exc.application.section_version(section))
                 if not request.htmx:
-                    form = form_class(data, application=exc.application)
+                    form = _section_form(exc.application, section, data)
                     form.is_valid()
             except PermissionDenied:
                 raise Http404(_("No such application."))
@@ -197,7 +222,8 @@ def application_section(request, pk: int, section: str):
                 if not request.htmx:
                     messages.success(request, _("Saved at %(time)s.") % {"time": saved_at.strftime("%H:%M")})
                     if "continue" in request.POST:
-                        next_step = FORM_STEPS[FORM_STEPS.index(Section(section)) + 1]
+                        steps = selectors.form_steps(application)
+                        next_step = steps[steps.index(Section(section)) + 1]
                         return redirect("application_section", pk=application.pk, section=next_step)
                     return redirect("application_section", pk=application.pk, section=section)
         else:
@@ -228,22 +254,39 @@ def application_section(request, pk: int, section: str):
 
 
 def _attachments_step(request, application: Application, form=None, status: int = 200):
+    attachments = list(selectors.application_attachments(application=application))
+    slots = application.form_version.document_slots if application.form_version_id else []
+    failed_slot = form.data.get("slot") if form is not None and form.is_bound else None
     context = _step_context(application, Section.ATTACHMENTS) | {
         "form": form or AttachmentForm(),
-        "attachments": selectors.application_attachments(application=application),
+        "attachments": attachments,
+        "slots": [
+            {
+                **slot,
+                "attachment": next((a for a in attachments if a.slot_id == slot["id"]), None),
+                "failed": str(slot["id"]) == str(failed_slot),
+            }
+            for slot in slots
+        ],
     }
     return render(request, "allocations/application_attachments.html", context, status=status)
 
 
+def _download_url(attachment) -> str:
+    return reverse("attachment_download", args=[attachment.application_id, attachment.pk])
+
+
 def _review_step(request, application: Application, form, status: int = 200, errors=None):
     roles = selectors.roles_of(user=request.user, application=application)
-    context = _step_context(application, Section.REVIEW) | {
-        "form": form,
-        "errors": errors or [],
-        "members": selectors.application_members(application=application),
-        "attachments": selectors.application_attachments(application=application),
-        "can_submit": Action.SUBMIT in actions_for(application.status, roles),
-    }
+    context = (
+        _step_context(application, Section.REVIEW)
+        | answer_sheet(application=application, url_for=_download_url)
+        | {
+            "form": form,
+            "errors": errors or [],
+            "can_submit": Action.SUBMIT in actions_for(application.status, roles),
+        }
+    )
     return render(request, "allocations/application_review.html", context, status=status)
 
 
@@ -259,6 +302,7 @@ def attachment_upload(request, pk: int):
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 by=request.user,
+                slot_id=form.cleaned_data["slot"],
             )
         except PermissionDenied:
             raise Http404(_("No such application."))
