@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
-from allocations.models import Application, Attachment, Call, Section
+from allocations.models import Application, Attachment, Call, CallCutoff, CallDocumentSlot, CallQuestion, Section
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
 from allocations.models.usage import UsageImport
 from ledger.models import Partner, Transfer
@@ -80,6 +80,9 @@ MODELS = {
     "imports": UsageImport,
     "open": Transfer,
     "transfers": Transfer,
+    "questions": CallQuestion,
+    "documents": CallDocumentSlot,
+    "cutoffs": CallCutoff,
 }
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -26,9 +26,14 @@ urlpatterns = [
         name="call_designer_question_edit",
     ),
     path("staff/calls/<slug:slug>/documents/", views.call_designer_slot_add, name="call_designer_slot_add"),
-    path(
-        "staff/calls/<slug:slug>/<str:kind>/<int:item_pk>/<str:operation>/",
-        views.call_designer_item,
-        name="call_designer_item",
+    *(
+        path(
+            f"staff/calls/<slug:slug>/{segment}/<int:item_pk>/{operation}/",
+            views.call_designer_item,
+            {"kind": kind, "operation": operation},
+            name=f"call_designer_{kind}_{operation}",
+        )
+        for segment, kind in (("questions", "question"), ("documents", "slot"))
+        for operation in ("up", "down", "remove")
     ),
 ]

@@ -86,7 +86,7 @@ def test_a_call_managers_round(manager, carol):
             },
         )
     _first, second = call.questions.order_by("position")
-    assert manager.post(f"{base}/question/{second.pk}/up/").status_code == 302
+    assert manager.post(f"{base}/questions/{second.pk}/up/").status_code == 302
     assert list(call.questions.order_by("position").values_list("label", flat=True)) == ["Dataset", "Nodes"]
     response = manager.post(
         f"{base}/documents/", {"slot-name": "Technical annex", "slot-required": "on", "slot-max_size_mb": "10"}
@@ -152,5 +152,5 @@ def test_clone_page(manager):
 
 def test_unknown_item_operation_is_404(manager):
     call = CallFactory(status="draft")
-    assert manager.post(f"/staff/calls/{call.slug}/question/1/sideways/").status_code == 404
-    assert manager.post(f"/staff/calls/{call.slug}/question/999999/up/").status_code == 400
+    assert manager.post(f"/staff/calls/{call.slug}/questions/1/sideways/").status_code == 404
+    assert manager.post(f"/staff/calls/{call.slug}/questions/999999/up/").status_code == 400
