@@ -16,7 +16,7 @@ CALL_EVENT_GUARD_REVERSE = "DROP TRIGGER IF EXISTS allocations_callevent_append_
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocations', '0011_application_close_action'),
+        ('allocations', '0012_cluster_provisioning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
