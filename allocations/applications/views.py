@@ -278,15 +278,8 @@ def _download_url(attachment) -> str:
 
 def _review_step(request, application: Application, form, status: int = 200, errors=None):
     roles = selectors.roles_of(user=request.user, application=application)
-    context = (
-        _step_context(application, Section.REVIEW)
-        | answer_sheet(application=application, url_for=_download_url)
-        | {
-            "form": form,
-            "errors": errors or [],
-            "can_submit": Action.SUBMIT in actions_for(application.status, roles),
-        }
-    )
+    context = _step_context(application, Section.REVIEW) | answer_sheet(application=application, url_for=_download_url)
+    context.update(form=form, errors=errors or [], can_submit=Action.SUBMIT in actions_for(application.status, roles))
     return render(request, "allocations/application_review.html", context, status=status)
 
 

@@ -16,7 +16,7 @@ CALL_EVENT_GUARD_REVERSE = "DROP TRIGGER IF EXISTS allocations_callevent_append_
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocations', '0012_cluster_provisioning'),
+        ('allocations', '0014_attachment_download_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
