@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from allocations.models import Call, CallEvent, CallEventKind, CallStatus
-from tests.conftest import activate_totp
+from tests.conftest import activate_totp, mark_session_mfa_passed
 from tests.factories import CallFactory, GigafactoryFactory
 from tests.factories.allocations import access_mode
 
@@ -20,6 +20,7 @@ def local(moment) -> str:
 def manager(client, carol):
     activate_totp(carol)
     client.force_login(carol)
+    mark_session_mfa_passed(client, carol)
     return client
 
 
