@@ -23,17 +23,19 @@ def _cluster(accounts: int, users_per_account: int, shift: int) -> tuple[list[Ac
 def run() -> list[dict]:
     desired, assoc_lines = _cluster(accounts=10_000, users_per_account=10, shift=1)
     account_lines = [f"{a.name}|{a.description.lower()}|{a.organization.lower()}" for a in desired]
-    associations = len(assoc_lines)
-    started = time.perf_counter()
-    current = read_state(assoc_lines, account_lines)
-    actions = plan(desired, current)
-    elapsed = time.perf_counter() - started
+    walls, cpus = [], []
+    for _ in range(3):  # the best of three: the machine may be shared
+        started, started_cpu = time.perf_counter(), time.process_time()
+        actions = plan(desired, read_state(assoc_lines, account_lines))
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
     return [
         {
             "name": "site agent: read + difference",
-            "value": round(elapsed, 3),
+            "value": round(min(walls), 3),
             "unit": "s",
-            "note": f"{associations:,} associations, {len(actions):,} actions; target < 2 s",
+            "note": f"{len(assoc_lines):,} associations, {len(actions):,} actions; best of 3 (CPU {min(cpus):.3f} s, "
+            f"slowest {max(walls):.3f} s); target < 2 s",
         }
     ]
 
