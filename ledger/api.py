@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied as WriteRefused
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -65,7 +65,7 @@ class TransferViewSet(LedgerReaderMixin, mixins.ListModelMixin, mixins.CreateMod
         filters.is_valid(raise_exception=True)
         return selectors.transfers_for_user(user=self.request.user, **filters.validated_data)
 
-    @extend_schema(request=TransferBatchSerializer, responses=TransferBatchResultSerializer)
+    @extend_schema(request=TransferBatchSerializer, responses={200: TransferBatchResultSerializer})
     def create(self, request, *args, **kwargs):
         """Apply a batch of up to 8,190 transfers atomically per linked chain; one result per transfer.
 
@@ -111,7 +111,9 @@ class PartnerStatementView(APIView):
         return Response(StatementSerializer(statement).data)
 
 
-@extend_schema(responses=EntitlementSerializer(many=True))
+@extend_schema(
+    responses={200: EntitlementSerializer(many=True), 404: OpenApiResponse(description="Not a ledger reader.")}
+)
 class EntitlementListView(APIView):
     """Each partner's share of paid-in contributions in basis points (largest remainder, summing to 10,000).
 

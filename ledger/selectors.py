@@ -54,7 +54,9 @@ def transfers_for_user(
     date_to: datetime.date | None = None,
 ) -> QuerySet[Transfer]:
     """The journal as ``user`` may see it (partners: transfers touching their accounts), newest first."""
-    transfers = Transfer.objects.select_related("debit_account", "credit_account", "created_by").order_by("-seq")
+    transfers = Transfer.objects.select_related("ledger", "debit_account", "credit_account", "created_by").order_by(
+        "-seq"
+    )
     if not is_finance_admin(user):
         mine = accounts_for_user(user=user).values("pk")
         transfers = transfers.filter(Q(debit_account__in=mine) | Q(credit_account__in=mine))

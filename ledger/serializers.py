@@ -1,7 +1,9 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ledger.engine import INT64_MAX
-from ledger.models import Account, Partner, Transfer, TransferCode
+from ledger.models import Account, Ledger, Partner, Transfer, TransferCode
 from ledger.services import MAX_BATCH
 
 
@@ -31,6 +33,8 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class TransferSerializer(serializers.ModelSerializer):
+    ledger = serializers.CharField(source="ledger.code", read_only=True, help_text="The ledger's code, e.g. EUR.")
+
     class Meta:
         model = Transfer
         fields = [
@@ -53,6 +57,7 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(deprecate_fields=["ledger_id"])
 class TransferInSerializer(serializers.Serializer):
     """One transfer of a batch. For post/void, accounts, ledger and amount may be omitted (taken from the pending
     transfer; amount 0 posts the whole pending amount)."""
@@ -61,7 +66,20 @@ class TransferInSerializer(serializers.Serializer):
     debit_account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=INT64_MAX)
     credit_account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=INT64_MAX)
     amount = serializers.IntegerField(required=False, default=0, min_value=0, max_value=INT64_MAX)
-    ledger_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=INT64_MAX)
+    ledger = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Ledger.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The ledger's code, as accounts show it (EUR, GPU); default: the accounts' ledger.",
+    )
+    ledger_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=INT64_MAX,
+        help_text="Deprecated: the ledger's numeric id; send `ledger` (its code) instead.",
+    )
     code = serializers.ChoiceField(choices=TransferCode.choices)
     pending = serializers.BooleanField(required=False, default=False)
     post_pending = serializers.BooleanField(required=False, default=False)
@@ -70,6 +88,14 @@ class TransferInSerializer(serializers.Serializer):
     pending_id = serializers.UUIDField(required=False, allow_null=True)
     timeout = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
     user_data = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+
+    def validate(self, attrs):
+        ledger = attrs.pop("ledger", None)
+        if ledger is not None:
+            if attrs.get("ledger_id") not in (None, ledger.pk):
+                raise serializers.ValidationError({"ledger_id": [_("ledger and ledger_id name different ledgers.")]})
+            attrs["ledger_id"] = ledger.pk
+        return attrs
 
 
 class TransferBatchSerializer(serializers.Serializer):

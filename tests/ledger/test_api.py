@@ -188,7 +188,8 @@ def test_bad_batches_are_400_with_field_errors(api, dora, body):
     api.force_authenticate(dora)
     response = api.post(TRANSFERS, body, format="json")
     assert response.status_code == 400
-    assert "transfers" in response.json()
+    body = response.json()
+    assert body["code"] == "invalid" and any(key.split(".")[0] == "transfers" for key in body), body
     assert not Transfer.objects.exists()
 
 
@@ -224,3 +225,24 @@ def test_schema_documents_the_ledger_endpoints(api):
         "/api/v1/ledger/entitlements/",
         "/api/v1/ledger/partners/{id}/statement/",
     } <= paths
+
+
+def test_transfers_name_their_ledger_by_code_as_accounts_do(api, dora, pair):
+    api.force_authenticate(dora)
+    code = api.get(f"{ACCOUNTS}{pair[0].pk}/").json()["ledger"]
+    assert code == pair[0].ledger.code
+
+    by_code = api.post(TRANSFERS, batch_body(pair, n=1, ledger=code), format="json")
+    assert [r["result"] for r in by_code.json()["results"]] == ["ok"], by_code.json()
+    by_id = api.post(TRANSFERS, batch_body(pair, n=1, ledger_id=pair[0].ledger_id), format="json")  # deprecated
+    assert [r["result"] for r in by_id.json()["results"]] == ["ok"], by_id.json()
+    assert {t["ledger"] for t in api.get(TRANSFERS, {"account": pair[0].pk}).json()["results"]} == {code}
+
+    other = LedgerFactory()
+    unknown = api.post(TRANSFERS, batch_body(pair, n=1, ledger="XXX"), format="json")
+    assert unknown.status_code == 400 and "transfers.0.ledger" in unknown.json(), unknown.json()
+    mismatch = api.post(TRANSFERS, batch_body(pair, n=1, ledger=code, ledger_id=other.pk), format="json")
+    assert mismatch.status_code == 400 and "transfers.0.ledger_id" in mismatch.json(), mismatch.json()
+    wrong_ledger = api.post(TRANSFERS, batch_body(pair, n=1, ledger=other.code), format="json")
+    assert [r["result"] for r in wrong_ledger.json()["results"]] != ["ok"]
+    assert Transfer.objects.filter(debit_account__in=pair).count() == 2
