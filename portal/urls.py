@@ -72,5 +72,7 @@ urlpatterns = [
     path("api/docs/", swagger_ui, name="swagger-ui"),
 ]
 
+handler404 = "portal.api.not_found"
+
 admin.site.site_header = "Gigafactory Access Portal"
 admin.site.site_title = "Gigafactory Access Portal admin"

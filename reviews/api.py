@@ -193,7 +193,7 @@ class DecisionView(APIView):
         try:
             decision = services.application_decide(application_id=pk, by=request.user, **serializer.validated_data)
         except services.DecisionConflict as exc:
-            return conflict(exc.messages[0])
+            return conflict(exc.messages[0], code="already_decided")
         return Response(DecisionSerializer(decision).data)
 
 

@@ -29,6 +29,20 @@ from allocations.applications.serializers import (
     WithdrawSerializer,
 )
 from allocations.models import ApplicationEvent, ApplicationMember, Attachment, Call
+from portal.api import conflict
+
+# A 409 of PATCH: the error body plus the section's newer values and version (``"<section>_version": 4``).
+SECTION_CONFLICT = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string", "enum": ["section_changed"]},
+        "section": {"type": "string"},
+        "current": {"type": "object", "additionalProperties": True, "description": "The section as saved now."},
+    },
+    "required": ["detail", "code", "section", "current"],
+    "additionalProperties": {"type": "integer", "description": "`<section>_version`: the version saved now."},
+}
 
 
 class CallFilter(filters.FilterSet):
@@ -106,7 +120,10 @@ class ApplicationViewSet(
 
     @extend_schema(
         request=ApplicationSerializer,
-        responses={200: ApplicationSerializer, 409: OpenApiResponse(description="The section changed since read.")},
+        responses={
+            200: ApplicationSerializer,
+            409: OpenApiResponse(SECTION_CONFLICT, description="The section changed since read: nothing was saved."),
+        },
     )
     def partial_update(self, request, *args, **kwargs):
         application = self.get_object()
@@ -117,14 +134,12 @@ class ApplicationViewSet(
                 application_id=application.pk, by=request.user, changes=serializer.section_changes()
             )
         except services.SectionConflict as exc:
-            return Response(
-                {
-                    "detail": exc.messages[0],
-                    "section": exc.section,
-                    f"{exc.section}_version": exc.application.section_version(exc.section),
-                    "current": _jsonable(exc.current),
-                },
-                status=status.HTTP_409_CONFLICT,
+            return conflict(
+                exc.messages[0],
+                code="section_changed",
+                section=exc.section,
+                **{f"{exc.section}_version": exc.application.section_version(exc.section)},
+                current=_jsonable(exc.current),
             )
         except PermissionDenied:
             raise Http404
@@ -161,7 +176,7 @@ class ApplicationViewSet(
     @action(
         detail=True,
         methods=["post"],
-        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+        parser_classes=[parsers.MultiPartParser],
         serializer_class=AttachmentUploadSerializer,
     )
     def attachments(self, request, pk=None):

@@ -29,7 +29,7 @@ from allocations.models.capacity import (
 class PoolSerializer(serializers.ModelSerializer):
     period = serializers.PrimaryKeyRelatedField(read_only=True)
     access_mode = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    partner = serializers.StringRelatedField()
+    partner = serializers.StringRelatedField(allow_null=True, help_text="Null for the open-access pools.")
     balance_seconds = serializers.SerializerMethodField()
 
     class Meta:

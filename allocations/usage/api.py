@@ -12,8 +12,8 @@ from django.http import Http404
 from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -186,6 +186,7 @@ class UsageRecordsView(APIView):
 
     authentication_classes = [ClusterTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
     parser_classes = [JSONParser]
+    pagination_class = StandardPagination  # GET answers pages (and documents them)
 
     @extend_schema(
         parameters=[
@@ -211,7 +212,7 @@ class UsageRecordsView(APIView):
         )
         if not query.is_valid():
             names = {"date_from": "from", "date_to": "to"}
-            return Response({names.get(k, k): v for k, v in query.errors.items()}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({names.get(k, k): v for k, v in query.errors.items()})
         grant = query.validated_data.get("grant")
         if grant is not None and not selectors.grants_visible(user=request.user).filter(pk=grant).exists():
             raise Http404
@@ -221,7 +222,7 @@ class UsageRecordsView(APIView):
             date_from=query.validated_data.get("date_from"),
             date_to=query.validated_data.get("date_to"),
         )
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(records, request, view=self)
         return paginator.get_paginated_response(UsageRecordSerializer(page, many=True).data)
 
@@ -245,12 +246,13 @@ class UsageRecordsView(APIView):
 class UsageImportsView(APIView):
     """Allocation admins: upload a sacct or CSV file (processed in the background) and list the imports."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
+    pagination_class = StandardPagination
 
     @extend_schema(responses={200: UsageImportSerializer(many=True)})
     def get(self, request):
         _require_admin(request, collection=True)
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.imports_list(), request, view=self)
         return paginator.get_paginated_response(UsageImportSerializer(page, many=True).data)
 

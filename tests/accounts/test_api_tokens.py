@@ -47,7 +47,7 @@ def test_token_authenticates_the_api_and_a_revoked_one_gets_401(client, alice):
 
     response = client.get("/api/v1/me/", headers={"Authorization": f"Token {key}"})
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid or revoked token."}
+    assert response.json() == {"detail": "Invalid or revoked token.", "code": "authentication_failed"}
     assert response["WWW-Authenticate"] == "Token"
 
 

@@ -47,7 +47,8 @@ def test_field_errors_use_the_model_messages(alice_client, alice_api, draft):
         f"/api/v1/applications/{draft.pk}/", {"abstract": too_long, "project_version": 0}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"abstract": ["Ensure this value has at most 2000 characters (it has 2001)."]}
+    message = "Ensure this value has at most 2000 characters (it has 2001)."
+    assert response.json() == {"abstract": [message], "detail": message, "code": "invalid"}
     assert Application.objects.get(pk=draft.pk).project_version == 0
 
 

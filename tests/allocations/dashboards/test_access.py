@@ -73,7 +73,7 @@ def test_bad_filters_are_400_not_500(carol_client, carol_api, seeded):
     assert "Select a valid choice" in response.content.decode()
     api = carol_api.get("/api/v1/stats/funnel/?call=nope&period=tomorrow")
     assert api.status_code == 400
-    assert set(api.json()) == {"call", "period"}
+    assert set(api.json()) == {"call", "period", "detail", "code"}
     assert carol_client.get("/staff/dashboards/?export=no-such-table").status_code == 404
 
 
