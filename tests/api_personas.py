@@ -2,7 +2,6 @@
 reviewer and staff user in browser sessions that passed TOTP (with the CSRF cookie and header of a browser)."""
 
 import enum
-import time
 
 from django.conf import settings
 from django.test import Client
@@ -35,24 +34,10 @@ def token_credentials(user) -> dict[str, dict[str, str]]:
 
 
 def mfa_session_credentials(user) -> dict[str, dict[str, str]]:
-    """Cookies and CSRF header of a session that signed in with password and then TOTP, as allauth records it."""
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-    from allauth.mfa.models import Authenticator
+    """Cookies and CSRF header of a browser session that signed in with password and then TOTP."""
+    from tests.conftest import login_staff
 
-    from tests.conftest import activate_totp
-
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None:
-        activate_totp(user)
-        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": user.email},
-        {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"},
-    ]
-    session.save()
+    session = login_staff(Client(), user).session
     csrf = get_random_string(32)
     cookies = {settings.SESSION_COOKIE_NAME: session.session_key, settings.CSRF_COOKIE_NAME: csrf}
     return {"headers": {"X-CSRFToken": csrf}, "cookies": cookies}

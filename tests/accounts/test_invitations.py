@@ -60,7 +60,7 @@ def _assert_refused(client, token, message):
     assert message in response.context["errors"]
     response = _answer_api(client, token)
     assert response.status_code == 400, response.content
-    assert response.json() == {"token": [message]}
+    assert response.json() == {"token": [message], "detail": message, "code": "invalid"}
 
 
 def test_accept_on_the_page_joins_with_the_invited_role(client, erin, invitation, token, alice_org):
@@ -94,7 +94,7 @@ def test_expired_invitation_is_refused(client, erin, invitation, token):
     assert EXPIRED in response.context["errors"]
     response = _answer_api(client, token)
     assert response.status_code == 400
-    assert response.json() == {"token": [EXPIRED]}
+    assert response.json() == {"token": [EXPIRED], "detail": EXPIRED, "code": "invalid"}
     assert not Membership.objects.filter(user=erin).exists()
 
 
@@ -120,14 +120,14 @@ def test_declined_invitation_cannot_be_accepted_later(client, erin, invitation, 
     client.force_login(erin)
     response = _answer_page(client, token, answer="decline")
     assert response.status_code == 302
-    assert _answer_api(client, token).json() == {"token": [USED]}
+    assert _answer_api(client, token).json() == {"token": [USED], "detail": USED, "code": "invalid"}
     assert not Membership.objects.filter(user=erin).exists()
 
 
 def test_withdrawn_invitation_is_refused(client, alice, erin, invitation, token):
     services.invitation_revoke(invitation=invitation, by=alice)
     client.force_login(erin)
-    assert _answer_api(client, token).json() == {"token": [USED]}
+    assert _answer_api(client, token).json() == {"token": [USED], "detail": USED, "code": "invalid"}
 
 
 def test_invitation_answered_by_another_email_is_refused(client, mallory, invitation, token):
@@ -157,7 +157,7 @@ def test_tampered_or_garbage_tokens_are_refused(client, erin, bad):
 def test_token_for_another_invitation_id_is_refused(client, erin, invitation):
     forged = signing.dumps({"id": invitation.pk, "email": "mallory@other.example"}, salt=services.INVITATION_SALT)
     client.force_login(erin)
-    assert _answer_api(client, forged).json() == {"token": [INVALID]}
+    assert _answer_api(client, forged).json() == {"token": [INVALID], "detail": INVALID, "code": "invalid"}
 
 
 def test_missing_answer_is_a_form_error(client, erin, token):
@@ -182,7 +182,8 @@ def test_inviting_an_existing_member_or_a_bad_address_is_a_form_error_and_api_40
     api = f"/api/v1/organisations/{alice_org.pk}/invitations/"
     response = client.post(api, {"email": "alice@aurora-ai.eu"}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"email": ["alice@aurora-ai.eu is already a member."]}
+    message = "alice@aurora-ai.eu is already a member."
+    assert response.json() == {"email": [message], "detail": message, "code": "invalid"}
     response = client.post(api, {"email": "x@example.eu", "role": "admin"}, content_type="application/json")
     assert response.status_code == 400
     assert "role" in response.json()

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from ledger import services
 from ledger.models import Account, Transfer
-from tests.factories import AccountFactory, PartnerFactory
+from tests.factories import AccountFactory, LedgerFactory, PartnerFactory
 from tests.ledger.conftest import MILLION
 
 ACCOUNTS = "/api/v1/ledger/accounts/"
@@ -243,6 +243,6 @@ def test_transfers_name_their_ledger_by_code_as_accounts_do(api, dora, pair):
     assert unknown.status_code == 400 and "transfers.0.ledger" in unknown.json(), unknown.json()
     mismatch = api.post(TRANSFERS, batch_body(pair, n=1, ledger=code, ledger_id=other.pk), format="json")
     assert mismatch.status_code == 400 and "transfers.0.ledger_id" in mismatch.json(), mismatch.json()
-    wrong_ledger = api.post(TRANSFERS, batch_body(pair, n=1, ledger=other.code), format="json")
-    assert [r["result"] for r in wrong_ledger.json()["results"]] != ["ok"]
+    other_ledger = api.post(TRANSFERS, batch_body(pair, n=1, ledger=other.code), format="json")
+    assert other_ledger.status_code == 403 and other_ledger.json()["code"] == "permission_denied"
     assert Transfer.objects.filter(debit_account__in=pair).count() == 2

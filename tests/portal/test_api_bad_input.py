@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, User
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant
+from allocations.models.usage import Cluster
 from reviews.models import Review, ReviewAssignment
 
 BODIES = [
@@ -44,6 +45,8 @@ def _ids(path: str) -> list[str]:
     if "{" not in path:
         return [""]
     collection = path.split("/")[3]
+    if collection == "clusters":  # by name
+        return [*Cluster.objects.order_by("pk").values_list("name", flat=True)[:2], "no-such-cluster"]
     pks = list(MODELS[collection].objects.order_by("pk").values_list("pk", flat=True)[:4])
     return [str(pk) for pk in pks] + ["999999"]
 

@@ -16,7 +16,7 @@ from requests.structures import CaseInsensitiveDict
 from accounts.models import Organisation
 from allocations.models import Application, Call
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
-from allocations.models.usage import UsageImport
+from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Account, Partner
 from reviews.models import Review, ReviewAssignment
 from tests.api_personas import Persona, persona_credentials
@@ -64,6 +64,9 @@ def real_path_parameters(operation) -> dict | None:
     segments = operation.path.strip("/").split("/")[2:]  # after api/v1
     if segments[0] == "calls":
         return {names[0]: Call.objects.order_by("pk").values_list("slug", flat=True).first()}
+    if segments[0] == "clusters":
+        name = Cluster.objects.order_by("pk").values_list("name", flat=True).first()
+        return {names[0]: name} if name else None
     model = LEDGER_MODELS.get(segments[1]) if segments[0] == "ledger" else MODELS.get(segments[0])
     pk = model.objects.order_by("pk").values_list("pk", flat=True).first() if model else None
     return {names[0]: pk} if pk is not None else None
