@@ -41,6 +41,7 @@ from ledger.models import (
     Transfer,
     TransferCode,
 )
+from portal.sql import table
 
 MAX_BATCH = 8190
 CODES = frozenset(TransferCode.values)
@@ -117,6 +118,7 @@ def _array(values) -> str:
 def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[TransferResult]:
     ids = [spec.id for spec in specs]
     pending_ids = list({spec.pending_id for spec in specs if spec.pending_id is not None})
+    transfer_table, account_table = table(Transfer), table(Account)
     connection.ensure_connection()
     # A server-side binding cursor: arrays of ids travel as parameters instead of being quoted into the SQL text.
     with psycopg.Cursor(connection.connection) as cursor:
@@ -125,7 +127,7 @@ def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[T
         referenced: dict[uuid.UUID, StoredTransfer] = {}
         if pending_ids:
             cursor.execute(
-                f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s::uuid[])",  # noqa: S608
+                f"SELECT {_TRANSFER_COLUMNS}, created_at FROM {transfer_table} WHERE id = ANY(%s::uuid[])",  # noqa: S608
                 [_array(pending_ids)],
             )
             referenced = {row[0]: _stored(row) for row in cursor.fetchall()}
@@ -150,11 +152,11 @@ def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[T
             )
         }
         # After the locks: committed retries and resolutions of our pending transfers are visible now.
-        query = f"SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer WHERE id = ANY(%s::uuid[])"  # noqa: S608
+        query = f"SELECT {_TRANSFER_COLUMNS}, created_at FROM {transfer_table} WHERE id = ANY(%s::uuid[])"  # noqa: S608
         params: list = [_array(ids)]
         if pending_ids:
             resolutions = "WHERE pending_id = ANY(%s::uuid[])"
-            query += f" UNION ALL SELECT {_TRANSFER_COLUMNS}, created_at FROM ledger_transfer {resolutions}"  # noqa: S608
+            query += f" UNION ALL SELECT {_TRANSFER_COLUMNS}, created_at FROM {transfer_table} {resolutions}"  # noqa: S608
             params.append(_array(pending_ids))
         cursor.execute(query, params)
         existing = dict(referenced)
@@ -177,7 +179,7 @@ def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[T
         if outcome.accepted:
             created_by = by.pk if by is not None else None
             with cursor.copy(
-                f"COPY ledger_transfer ({_TRANSFER_COLUMNS}, created_at, created_by_id) FROM STDIN"
+                f"COPY {transfer_table} ({_TRANSFER_COLUMNS}, created_at, created_by_id) FROM STDIN"
             ) as copy:
                 for t in outcome.accepted:
                     copy.write_row(
@@ -203,7 +205,7 @@ def _create(specs: list[TransferSpec], by: User | None, now: datetime) -> list[T
             account_ids_changed = list(outcome.deltas)
             columns = list(zip(*outcome.deltas.values(), strict=True))
             cursor.execute(
-                "UPDATE ledger_account AS a SET debits_pending = a.debits_pending + d.dp, "
+                f"UPDATE {account_table} AS a SET debits_pending = a.debits_pending + d.dp, "  # noqa: S608 - table names from model metadata
                 "debits_posted = a.debits_posted + d.dpo, credits_pending = a.credits_pending + d.cp, "
                 "credits_posted = a.credits_posted + d.cpo "
                 "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "

@@ -24,6 +24,7 @@ from allocations.models.dashboards import (
     GrantUsageSummary,
 )
 from allocations.models.usage import UsageDaily
+from portal.sql import table
 
 # The grant's own columns of the summary, copied as they are at the refresh (the distribution reads only these).
 _GRANT_COLUMNS = (
@@ -48,8 +49,8 @@ def usage_summary_refresh(*, by: User | None = None, trigger: str = "") -> Dashb
     for the scheduler. One transaction."""
     started = timezone.now()
     clock = time.monotonic()
-    summary, grant, daily = GrantUsageSummary._meta.db_table, Grant._meta.db_table, UsageDaily._meta.db_table
-    app, org, call = Application._meta.db_table, Organisation._meta.db_table, Call._meta.db_table
+    summary, grant, daily = table(GrantUsageSummary), table(Grant), table(UsageDaily)
+    app, org, call = table(Application), table(Organisation), table(Call)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
@@ -112,8 +113,8 @@ def _funnel_facts_refresh(cursor) -> None:
     """Upsert one ``ApplicationFunnelFact`` per application from the applications, their decision events and the
     (just rebuilt) usage summary; delete the facts of deleted applications. Stage flags follow the funnel's rules in
     ``dashboards.selectors``; times are those the funnel used to compute live (same expressions, same time zone)."""
-    fact, app, cutoff = ApplicationFunnelFact._meta.db_table, Application._meta.db_table, CallCutoff._meta.db_table
-    event, grant, summary = ApplicationEvent._meta.db_table, Grant._meta.db_table, GrantUsageSummary._meta.db_table
+    fact, app, cutoff = table(ApplicationFunnelFact), table(Application), table(CallCutoff)
+    event, grant, summary = table(ApplicationEvent), table(Grant), table(GrantUsageSummary)
     columns = ", ".join(_FACT_COLUMNS)
     changed = " OR ".join(f"f.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _FACT_COLUMNS)
     stages = {name: [str(s) for s in statuses] for name, statuses in FUNNEL_STATUSES.items()}
@@ -153,7 +154,7 @@ def _funnel_facts_refresh(cursor) -> None:
     cursor.execute(
         f"DELETE FROM {fact} f WHERE NOT EXISTS (SELECT 1 FROM {app} a WHERE a.id = f.application_id)"  # noqa: S608
     )
-    per_cutoff = CutoffFunnelSummary._meta.db_table
+    per_cutoff = table(CutoffFunnelSummary)
     cursor.execute(f"DELETE FROM {per_cutoff}")  # noqa: S608
     cursor.execute(
         f"""

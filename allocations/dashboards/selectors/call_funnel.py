@@ -11,6 +11,7 @@ from allocations.applications.workflow import Action, Status
 from allocations.dashboards.selectors.filters import Filters, as_of, permille, quarter_bounds
 from allocations.models import Call, CallCutoff
 from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSummary
+from portal.sql import table
 
 # --- 2. call funnel --------------------------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ def _funnel_where(filters: Filters) -> tuple[str, dict]:
         where.append("call_id = %(call)s")
         params["call"] = filters.call_id
     if filters.mode_id:
-        where.append(f"call_id IN (SELECT id FROM {Call._meta.db_table} WHERE access_mode_id = %(mode)s)")  # noqa: S608
+        where.append(f"call_id IN (SELECT id FROM {table(Call)} WHERE access_mode_id = %(mode)s)")  # noqa: S608
         params["mode"] = filters.mode_id
     if filters.gigafactory_id:
         through = Call.gigafactories.through._meta
@@ -156,11 +157,11 @@ def funnel(*, filters: Filters) -> Funnel:
     summaries (rebuilt with the usage summary), as of the last refresh. Two queries."""
     where, params = _funnel_where(filters)
     sql = _FUNNEL_SQL.format(
-        summary=CutoffFunnelSummary._meta.db_table,
+        summary=table(CutoffFunnelSummary),
         aggregates=_FUNNEL_AGGREGATES,
-        fact=ApplicationFunnelFact._meta.db_table,
-        call=Call._meta.db_table,
-        cutoff=CallCutoff._meta.db_table,
+        fact=table(ApplicationFunnelFact),
+        call=table(Call),
+        cutoff=table(CallCutoff),
         where=where,
     )
     rows = []

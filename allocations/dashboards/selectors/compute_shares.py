@@ -14,6 +14,7 @@ from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
 from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSummary, GrantUsageSummary
 from ledger import selectors as ledger_selectors
 from ledger.shares import shares_in_basis_points
+from portal.sql import table
 
 # --- 3. who gets the compute ------------------------------------------------------------------------------------
 
@@ -93,8 +94,8 @@ def _summary_where(filters: Filters) -> tuple[str, dict]:
             where.append(f"{column} = %({column})s")
             params[column] = value
     if filters.has_period:
-        table = CapacityPeriod._meta.db_table
-        where.append(f"period_id IN (SELECT id FROM {table} WHERE year = %(year)s AND quarter = %(quarter)s)")  # noqa: S608
+        periods = table(CapacityPeriod)
+        where.append(f"period_id IN (SELECT id FROM {periods} WHERE year = %(year)s AND quarter = %(quarter)s)")  # noqa: S608
         params.update(year=filters.year, quarter=filters.quarter)
     return " AND ".join(where), params
 
@@ -123,9 +124,7 @@ def distribution(*, filters: Filters) -> Distribution:
     from allocations.models import AIDomain
 
     where, params = _summary_where(filters)
-    sql = _DISTRIBUTION_SQL.format(
-        summary=GrantUsageSummary._meta.db_table, mode=AccessMode._meta.db_table, where=where
-    )
+    sql = _DISTRIBUTION_SQL.format(summary=table(GrantUsageSummary), mode=table(AccessMode), where=where)
     params["granted"] = [str(s) for s in GRANTED]
     country_names = dict(countries)
     type_names = dict(OrganisationType.choices)
@@ -161,9 +160,9 @@ def distribution(*, filters: Filters) -> Distribution:
     with connection.cursor() as cursor:
         cursor.execute(
             _DEMAND_SQL.format(
-                summary=CutoffFunnelSummary._meta.db_table,
-                fact=ApplicationFunnelFact._meta.db_table,
-                call=Call._meta.db_table,
+                summary=table(CutoffFunnelSummary),
+                fact=table(ApplicationFunnelFact),
+                call=table(Call),
                 where=where,
             ),
             params,

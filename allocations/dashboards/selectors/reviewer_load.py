@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from allocations.dashboards.selectors.filters import Filters, _applications
+from portal.sql import table
 
 # --- 5. reviewers ------------------------------------------------------------------------------------------------
 
@@ -61,11 +62,11 @@ def reviewers(*, filters: Filters, today: datetime.date | None = None) -> list[R
                    COUNT(*) FILTER (WHERE status = ANY(%(open)s)) AS open,
                    COUNT(*) FILTER (WHERE status = ANY(%(open)s) AND due_on < %(today)s) AS overdue,
                    AVG(completed_at - created_at) FILTER (WHERE status = %(done)s AND completed_at IS NOT NULL) AS mean
-            FROM {ReviewAssignment._meta.db_table}
+            FROM {table(ReviewAssignment)}
             WHERE {where}
             GROUP BY reviewer_id
         ) r
-        JOIN {User._meta.db_table} u ON u.id = r.reviewer_id
+        JOIN {table(User)} u ON u.id = r.reviewer_id
         ORDER BY r.open DESC, u.full_name, u.email
     """  # noqa: S608 - table names from model metadata, the filter is the ORM's own SQL, values are parameters
     with connection.cursor() as cursor:

@@ -7,9 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from allocations.models.capacity import Grant
-from allocations.models.usage import ALERT_THRESHOLDS, UsageImport
+from allocations.models.usage import ALERT_THRESHOLDS, UsageAlert, UsageImport
 from allocations.usage import selectors
 from portal.emails import queue_templated_email
+from portal.sql import table
 
 # --- alerts ---------------------------------------------------------------------------------------------------------
 
@@ -32,9 +33,10 @@ def alerts_check(*, grant_ids: Iterable[int], usage_import: UsageImport | None =
                 candidates.append((grant_id, threshold, used, granted))
     if not candidates:
         return []
+    alert_table = table(UsageAlert)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO allocations_usagealert (grant_id, threshold, used_seconds, granted_seconds, usage_import_id, "
+            f"INSERT INTO {alert_table} (grant_id, threshold, used_seconds, granted_seconds, usage_import_id, "  # noqa: S608 - table names from model metadata
             "created_at) SELECT g, t, u, q, %s, now() FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[]) "
             "AS c(g, t, u, q) ON CONFLICT (grant_id, threshold) DO NOTHING RETURNING grant_id, threshold",
             [

@@ -17,15 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.models.capacity import GrantStatus
+from allocations.models.capacity import Grant, GrantStatus
 from allocations.models.usage import (
     Cluster,
     ClusterToken,
     ImportFormat,
     ImportSource,
     ImportStatus,
+    UsageDaily,
     UsageImport,
     UsageImportEvent,
+    UsageRecord,
+    UsageRecordRevision,
 )
 from allocations.usage import sacct, sacct_json, selectors
 from allocations.usage.services._common import REFRESH_SUMMARY, _require_admin
@@ -33,6 +36,7 @@ from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.ledger import consumed_account, post_usage
 from ledger.models import Account
 from portal.outbox import enqueue
+from portal.sql import table
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +300,8 @@ def _merge(
 ) -> list[int]:
     """One set-based merge of ``usage_stage`` into the usage table and the daily summary. Returns the grants whose
     usage changed."""
+    grant_table, record_table, revision_table = table(Grant), table(UsageRecord), table(UsageRecordRevision)
+    daily_table, account_table = table(UsageDaily), table(Account)
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLUSTER_LOCK_CLASS, cluster.pk])
     # A re-runnable import: losing its commit in a server crash loses nothing that a re-run does not redo.
     cursor.execute("SET LOCAL synchronous_commit TO OFF")
@@ -308,7 +314,7 @@ def _merge(
     chargeable = [str(s) for s in CHARGEABLE]
     # Grants of the Gigafactory whose windows overlap for one Slurm account: a record could match two of them.
     cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM allocations_grant a JOIN allocations_grant b "
+        f"SELECT EXISTS (SELECT 1 FROM {grant_table} a JOIN {grant_table} b "  # noqa: S608 - table names from model metadata
         "ON a.slurm_account = b.slurm_account AND a.id < b.id AND a.starts_on < b.ends_on AND b.starts_on < a.ends_on "
         "WHERE a.gigafactory_id = %s AND b.gigafactory_id = %s AND a.status = ANY(%s) AND b.status = ANY(%s))",
         [cluster.gigafactory_id, cluster.gigafactory_id, chargeable, chargeable],
@@ -332,7 +338,7 @@ def _merge(
         "g.slurm_account = s.account AND s.day >= g.starts_on AND s.day < g.ends_on "
         "AND (s.cluster = '' OR lower(s.cluster) = %s)"
     )
-    grants = "SELECT g.id, g.slurm_account, g.starts_on, g.ends_on FROM allocations_grant g "
+    grants = f"SELECT g.id, g.slurm_account, g.starts_on, g.ends_on FROM {grant_table} g "  # noqa: S608 - table names from model metadata
     grants += "WHERE g.gigafactory_id = %s AND g.status = ANY(%s)"
     if overlapping:
         grant_join = f"LEFT JOIN LATERAL ({grants} AND {matches} ORDER BY g.id LIMIT 1) AS g ON true"
@@ -348,7 +354,7 @@ def _merge(
         "r.revision AS old_revision, r.grant_id AS old_grant, r.account AS old_account, r.user AS old_user, "
         "r.start AS old_start, r.end AS old_end, r.day AS old_day, r.elapsed_seconds AS old_elapsed, "
         f"r.gpus AS old_gpus, r.gpu_seconds AS old_seconds FROM ({rows}) AS s {grant_join} "
-        "LEFT JOIN allocations_usagerecord r ON r.cluster_id = %s AND r.job_id = s.job_id "
+        f"LEFT JOIN {record_table} r ON r.cluster_id = %s AND r.job_id = s.job_id "
         "WHERE g.id IS NULL OR r.id IS NULL OR (r.grant_id, r.account, r.user, r.partition, r.state, r.start, "
         'r.end, r.elapsed_seconds, r.gpus) IS DISTINCT FROM (g.id, s.account, s."user", s.partition, s.state, '
         "s.start_at, s.end_at, s.elapsed, s.gpus)",
@@ -375,8 +381,8 @@ def _merge(
     # records' new grants and an unchanged record's grant, and the previous grants of the changed records) and the
     # consumed account, in id order: imports touching the same grants serialise here, and never deadlock.
     cursor.execute(
-        "SELECT id FROM ledger_account WHERE id = ANY(ARRAY("
-        " SELECT g.account_id FROM allocations_grant g WHERE (g.gigafactory_id = %s AND g.status = ANY(%s)"
+        f"SELECT id FROM {account_table} WHERE id = ANY(ARRAY("  # noqa: S608 - table names from model metadata
+        f" SELECT g.account_id FROM {grant_table} g WHERE (g.gigafactory_id = %s AND g.status = ANY(%s)"
         "  AND g.slurm_account IN (SELECT DISTINCT account FROM usage_stage))"
         "  OR g.id IN (SELECT old_grant FROM usage_changes)"
         ") || %s::bigint) ORDER BY id FOR UPDATE",
@@ -390,7 +396,7 @@ def _merge(
     now = timezone.now()
     if report.replaced:
         cursor.execute(
-            'INSERT INTO allocations_usagerecordrevision (record_id, revision, grant_id, account, "user", start, '
+            f'INSERT INTO {revision_table} (record_id, revision, grant_id, account, "user", start, '  # noqa: S608 - table names from model metadata
             '"end", day, elapsed_seconds, gpus, gpu_seconds, delta_seconds, replaced_by_id, replaced_at) '
             "SELECT old_id, old_revision, old_grant, old_account, old_user, old_start, old_end, old_day, "
             "old_elapsed, old_gpus, old_seconds, gpu_seconds - old_seconds, %s, %s "
@@ -398,7 +404,7 @@ def _merge(
             [usage_import.pk, now],
         )
         cursor.execute(
-            "UPDATE allocations_usagerecord r SET grant_id = c.grant_id, account = c.account, "
+            f"UPDATE {record_table} r SET grant_id = c.grant_id, account = c.account, "  # noqa: S608 - table names from model metadata
             '"user" = c."user", partition = c.partition, state = c.state, start = c.start_at, "end" = c.end_at, '
             "day = c.day, elapsed_seconds = c.elapsed, gpus = c.gpus, gpu_seconds = c.gpu_seconds, "
             "revision = r.revision + 1, usage_import_id = %s, updated_at = %s "
@@ -409,7 +415,7 @@ def _merge(
         # No record of these jobs existed when the changes were read, and none can appear before the commit.
         # The table's references are checked once for the whole statement by its trigger (migration 0009).
         cursor.execute(
-            'INSERT INTO allocations_usagerecord (cluster_id, job_id, grant_id, account, "user", partition, state, '
+            f'INSERT INTO {record_table} (cluster_id, job_id, grant_id, account, "user", partition, state, '  # noqa: S608 - table names from model metadata
             'start, "end", day, elapsed_seconds, gpus, gpu_seconds, revision, usage_import_id, updated_at) '
             'SELECT %s, job_id, grant_id, account, "user", partition, state, start_at, end_at, day, elapsed, gpus, '
             "gpu_seconds, 1, %s, %s FROM usage_changes WHERE old_id IS NULL",
@@ -425,13 +431,13 @@ def _merge(
     )
     # The grants' accounts are locked, so no other import changes these rows meanwhile.
     cursor.execute(
-        "UPDATE allocations_usagedaily u SET gpu_seconds = u.gpu_seconds + d.seconds, jobs = u.jobs + d.jobs "
+        f"UPDATE {daily_table} u SET gpu_seconds = u.gpu_seconds + d.seconds, jobs = u.jobs + d.jobs "  # noqa: S608 - table names from model metadata
         "FROM usage_daily_delta d WHERE u.grant_id = d.grant_id AND u.day = d.day"
     )
     cursor.execute(
-        "INSERT INTO allocations_usagedaily (grant_id, day, gpu_seconds, posted_seconds, jobs) "
+        f"INSERT INTO {daily_table} (grant_id, day, gpu_seconds, posted_seconds, jobs) "  # noqa: S608 - table names from model metadata
         "SELECT d.grant_id, d.day, d.seconds, 0, d.jobs FROM usage_daily_delta d WHERE NOT EXISTS ("
-        " SELECT 1 FROM allocations_usagedaily u WHERE u.grant_id = d.grant_id AND u.day = d.day) "
+        f" SELECT 1 FROM {daily_table} u WHERE u.grant_id = d.grant_id AND u.day = d.day) "
         "ORDER BY d.grant_id, d.day"
     )
     cursor.execute("SELECT DISTINCT grant_id FROM usage_daily_delta ORDER BY grant_id")

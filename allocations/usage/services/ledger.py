@@ -14,6 +14,7 @@ from allocations.usage.services._common import _transfer_id
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
 from ledger.services import MAX_BATCH, transfers_create
+from portal.sql import table
 
 # --- ledger ---------------------------------------------------------------------------------------------------------
 
@@ -94,9 +95,10 @@ def post_usage(*, grant_ids: Iterable[int]) -> int:
             if outcome.result not in (Result.OK, Result.EXISTS):
                 raise ValidationError(_("The ledger refused a usage transfer (%(code)s).") % {"code": outcome.result})
     if updates:
+        daily_table = table(UsageDaily)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE allocations_usagedaily u SET posted_seconds = d.posted FROM unnest(%s::bigint[], %s::bigint[]) "
+                f"UPDATE {daily_table} u SET posted_seconds = d.posted FROM unnest(%s::bigint[], %s::bigint[]) "  # noqa: S608 - table names from model metadata
                 "AS d(id, posted) WHERE u.id = d.id",
                 [[u[0] for u in updates], [u[1] for u in updates]],
             )
