@@ -11,6 +11,7 @@ send a staff member who still has to pass TOTP, never for granting anything.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,13 @@ def has_role(user, *roles: str) -> bool:
 def is_allocation_admin(user) -> bool:
     """Allocation admins (and superusers) set capacity, run allocations, ingest usage and reclaim hours."""
     return user is not None and user.is_authenticated and has_role(user, PlatformRole.ALLOCATION_ADMIN)
+
+
+def require_allocation_admin(user) -> None:
+    """For services: raise ``PermissionDenied`` unless ``user`` is an allocation admin (``None``, the portal's own
+    jobs, is refused too: such jobs do not call the checked entry points)."""
+    if not is_allocation_admin(user):
+        raise PermissionDenied(_("Only allocation admins can do this."))
 
 
 def is_platform_staff(user) -> bool:

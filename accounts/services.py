@@ -4,11 +4,9 @@ Every function takes keyword arguments and the acting user, checks permission an
 transaction and raises ``ValidationError`` (shown as a form error or an API 400) or ``PermissionDenied``.
 """
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +20,7 @@ from accounts.models import (
     User,
 )
 from portal.emails import queue_templated_email
+from portal.links import absolute_url
 
 ORGANISATION_FIELDS = ("legal_name", "short_name", "country", "type", "vat_number", "pic", "website", "founded_on")
 INVITATION_SALT = "accounts.invitation"
@@ -92,9 +91,7 @@ def invitation_create(
             status=InvitationStatus.REVOKED, responded_at=timezone.now()
         )
         invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=by)
-        url = settings.SITE_URL.rstrip("/") + reverse(
-            "invitation_respond", kwargs={"token": invitation_token(invitation)}
-        )
+        url = absolute_url("invitation_respond", token=invitation_token(invitation))
         queue_templated_email(
             to=[email],
             template="accounts/email/invitation",

@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-SECONDS_PER_HOUR = 3600
+from portal.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)

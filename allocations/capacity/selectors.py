@@ -30,8 +30,8 @@ from allocations.models.capacity import (
     PoolKind,
 )
 from ledger.models import Account, Ledger, Partner, Transfer
+from portal.units import gpu_hours, gpu_seconds
 
-SECONDS_PER_HOUR = 3600
 # Applications without a panel rank are considered after every ranked one (then by submission time and id).
 UNRANKED = 2**31 - 1
 
@@ -135,8 +135,8 @@ def inputs_snapshot(*, pool: Pool) -> tuple[dict, str]:
         .order_by("pk")
         .values_list("pk", "panel_rank", "requested_gpu_hours", "minimum_gpu_hours", "submitted_at")
     ):
-        requested_s = requested * SECONDS_PER_HOUR
-        minimum_s = min((minimum or 0) * SECONDS_PER_HOUR, requested_s)
+        requested_s = gpu_seconds(requested)
+        minimum_s = min(gpu_seconds(minimum or 0), requested_s)
         submitted = int(submitted_at.timestamp() * 1_000_000) if submitted_at else 0
         rows.append([pk, rank, requested_s, minimum_s, submitted])
     snapshot = {"pool": pool.pk, "balance": pool_balance(account), "requests": rows}
@@ -191,10 +191,10 @@ def run_results(*, run: AllocationRun) -> QuerySet[AllocationResult]:
 
 def hours(seconds: int) -> str:
     """GPU-seconds as GPU-hours for people: whole hours with separators, else one decimal."""
-    whole, rest = divmod(seconds, SECONDS_PER_HOUR)
-    if not rest:
-        return formats.number_format(whole, force_grouping=True)
-    return formats.number_format(round(seconds / SECONDS_PER_HOUR, 1), decimal_pos=1, force_grouping=True)
+    value = gpu_hours(seconds)
+    if isinstance(value, int):
+        return formats.number_format(value, force_grouping=True)
+    return formats.number_format(value, decimal_pos=1, force_grouping=True)
 
 
 def explanation(result: AllocationResult, *, count: int) -> str:

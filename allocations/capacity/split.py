@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from ledger.shares import BASIS_POINTS, largest_remainder
 
 SECONDS_PER_DAY = 86_400
-SECONDS_PER_HOUR = 3_600
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:

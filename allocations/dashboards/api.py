@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from allocations.dashboards import selectors
 from allocations.dashboards.forms import AwardsFilterForm, FilterForm
 from portal.api import StandardPagination
+from portal.units import whole_gpu_hours
 
 
 class IsDashboardReader(permissions.BasePermission):
@@ -147,7 +148,7 @@ class PublicAwardSerializer(serializers.Serializer):
 
     def get_gpu_hours(self, award) -> int | None:
         seconds = award["gpu_seconds"]
-        return None if seconds is None else seconds // 3600
+        return whole_gpu_hours(seconds)
 
 
 # --- views -------------------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from allocations.dashboards import selectors
+from portal.units import whole_gpu_hours
 
-SECONDS_PER_HOUR = 3600
 SECONDS_PER_DAY = 86_400
 
 
@@ -59,7 +59,7 @@ class Table:
 
         def text(column: Column, value) -> str:
             if value is not None and column.kind in ("hours", "count"):
-                number = value // SECONDS_PER_HOUR if column.kind == "hours" else value
+                number = whole_gpu_hours(value) if column.kind == "hours" else value
                 return numberformat.format(
                     number, decimal_sep, None, grouping, thousand_sep, force_grouping=True, use_l10n=True
                 )
@@ -95,7 +95,7 @@ def _decimal(value: int, divisor: int, places: int = 1) -> str:
 def _plain_number(column: Column, value, *, cents_divisor: int) -> str | None:
     """A numeric cell without grouping or unit, as CSV and charts read it; None for kinds that are not numeric."""
     if column.kind == "hours":
-        return str(value // SECONDS_PER_HOUR)
+        return str(whole_gpu_hours(value))
     if column.kind == "permille":
         return _decimal(value, 10)
     if column.kind == "bp":
@@ -124,7 +124,7 @@ def display(column: Column, value) -> str:
     if value is None:
         return "—"
     if column.kind == "hours":
-        return formats.number_format(value // SECONDS_PER_HOUR, force_grouping=True)
+        return formats.number_format(whole_gpu_hours(value), force_grouping=True)
     if column.kind == "count":
         return formats.number_format(value, force_grouping=True)
     if column.kind == "permille":

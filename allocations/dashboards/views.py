@@ -20,6 +20,7 @@ from accounts.models import OrganisationType
 from allocations.dashboards import selectors, tables
 from allocations.dashboards.csv_export import csv_response, csv_stream
 from allocations.dashboards.forms import AwardsFilterForm, FilterForm
+from portal.units import whole_gpu_hours
 
 PAGES = {
     "overview": gettext_lazy("Overview"),
@@ -117,7 +118,7 @@ def award_csv_row(award: dict) -> list:
         award["organisation_type"],
         award["gigafactory_name"] or "",
         award["access_mode"] or "",
-        "" if hours is None else hours // tables.SECONDS_PER_HOUR,
+        "" if hours is None else whole_gpu_hours(hours),
         award["period_start"] or "",
         award["period_end"] or "",
         period,

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from allocations.applications.workflow import Action, Status
+from portal.units import gpu_seconds
 
 ABSTRACT_MAX_CHARS = 2000
 
@@ -226,7 +227,7 @@ class Application(models.Model):
 
     @property
     def requested_gpu_seconds(self) -> int | None:
-        return None if self.requested_gpu_hours is None else self.requested_gpu_hours * 3600
+        return None if self.requested_gpu_hours is None else gpu_seconds(self.requested_gpu_hours)
 
     @property
     def is_editable(self) -> bool:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from allocations.capacity.solver import Policy, Reason
+from portal.units import whole_gpu_hours
 
 __all__ = [
     "POLICY_CHOICES",
@@ -26,11 +27,9 @@ __all__ = [
     "RunStatus",
 ]
 
-SECONDS_PER_HOUR = 3600
-
 
 def _hours(seconds: int | None) -> int:
-    return 0 if seconds is None else seconds // SECONDS_PER_HOUR
+    return whole_gpu_hours(seconds or 0)
 
 
 class CapacityPeriod(models.Model):

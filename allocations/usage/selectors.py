@@ -28,6 +28,7 @@ from allocations.models.usage import (
     UsageReclaim,
     UsageRecord,
 )
+from portal.units import gpu_hours
 
 FORECAST_WINDOW_DAYS = 14
 
@@ -221,8 +222,7 @@ def chart_data(usage: GrantUsage) -> dict:
 
 def _chart_hours(seconds: int) -> float:
     # For drawing only: the same rounding as ``hours()`` in the table (whole hours, else one decimal).
-    whole, rest = divmod(seconds, 3600)
-    return whole if not rest else round(seconds / 3600, 1)
+    return gpu_hours(seconds)
 
 
 # --- totals for the services ----------------------------------------------------------------------------------------

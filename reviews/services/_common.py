@@ -1,20 +1,15 @@
 """Helpers shared by the review-stage services: links in emails, the application row lock, events, roles."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations.applications.workflow import Status
 from allocations.models import Application
+from portal.links import absolute_url as _absolute_url  # noqa: F401 (the services link with it)
 from portal.text import inline_label
 from reviews import selectors
 from reviews.models import ReviewEvent
-
-
-def _absolute_url(name: str, **kwargs) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
 def _lock(application_id: int) -> Application:

@@ -3,11 +3,11 @@ transfers (ids derived from what they record, posted in batches)."""
 
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.capacity import selectors
+from accounts.roles import require_allocation_admin as _require_admin  # noqa: F401 (the services check with it)
 from allocations.models import Gigafactory
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, AccountCode, Ledger, LedgerUnit, OwnerKind
@@ -19,11 +19,6 @@ REFRESH_SUMMARY = "allocations.dashboards.refresh_usage_summary"
 
 # Ledger transfer ids of this module are derived from what they record, in their own namespace.
 NAMESPACE = uuid.UUID("1d0c6a43-5d8e-4d53-8f1e-63a2b0c7e9a1")
-
-
-def _require_admin(user: User | None) -> None:
-    if user is None or not selectors.is_allocation_admin(user):
-        raise PermissionDenied(_("Only allocation admins can do this."))
 
 
 def _transfer_id(name: str) -> uuid.UUID:

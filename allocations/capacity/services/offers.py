@@ -1,9 +1,7 @@
 """Offers and grants: answered, expired, activated and closed, and the offer emails."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +15,7 @@ from allocations.models.capacity import AllocationRun, Grant, GrantStatus
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
 from portal.emails import queue_templated_email
+from portal.links import absolute_url
 from portal.outbox import enqueue
 from portal.text import inline_label
 
@@ -149,7 +148,7 @@ def offer_emails_send(*, run_id: int) -> int:
                 "grant": grant,
                 "application": grant.application,
                 "hours": selectors.hours(grant.granted_seconds),
-                "url": settings.SITE_URL.rstrip("/") + reverse("grant_detail", kwargs={"pk": grant.pk}),
+                "url": absolute_url("grant_detail", pk=grant.pk),
             },
         )
         sent += 1

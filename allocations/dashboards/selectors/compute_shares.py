@@ -15,6 +15,7 @@ from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSum
 from ledger import selectors as ledger_selectors
 from ledger.shares import shares_in_basis_points
 from portal.sql import table
+from portal.units import gpu_seconds
 
 # --- 3. who gets the compute ------------------------------------------------------------------------------------
 
@@ -169,7 +170,9 @@ def distribution(*, filters: Filters) -> Distribution:
         )
         requested = {cid: {"call__title": title, "s": hours} for cid, title, hours in cursor.fetchall()}
     demand = [
-        CallDemand(call_id=cid, call=r["call__title"], requested=r["s"] * 3600, granted=granted_by_call.get(cid, 0))
+        CallDemand(
+            call_id=cid, call=r["call__title"], requested=gpu_seconds(r["s"]), granted=granted_by_call.get(cid, 0)
+        )
         for cid, r in requested.items()
     ]
     demand.sort(key=lambda d: (d.call, d.call_id))

@@ -2,14 +2,13 @@
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import connection
-from django.urls import reverse
 
 from allocations.models.capacity import Grant
 from allocations.models.usage import ALERT_THRESHOLDS, UsageAlert, UsageImport
 from allocations.usage import selectors
 from portal.emails import queue_templated_email
+from portal.links import absolute_url
 from portal.sql import table
 
 # --- alerts ---------------------------------------------------------------------------------------------------------
@@ -54,10 +53,6 @@ def alerts_check(*, grant_ids: Iterable[int], usage_import: UsageImport | None =
     return alerted
 
 
-def _grant_url(grant_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("grant_usage", kwargs={"pk": grant_id})
-
-
 def _queue_alert_emails(*, grant_id: int, threshold: int, used: int) -> None:
     grant = Grant.objects.select_related("application__pi", "gigafactory", "period").get(pk=grant_id)
     context = {
@@ -66,7 +61,7 @@ def _queue_alert_emails(*, grant_id: int, threshold: int, used: int) -> None:
         "threshold": threshold,
         "used_hours": selectors.hours(used),
         "granted_hours": selectors.hours(grant.granted_seconds),
-        "url": _grant_url(grant_id),
+        "url": absolute_url("grant_usage", pk=grant_id),
     }
     queue_templated_email(
         to=selectors.grant_recipients(grant=grant), template="allocations/usage/email/threshold", context=context

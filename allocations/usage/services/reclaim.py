@@ -15,11 +15,11 @@ from allocations.models.capacity import CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.models.usage import UsageReclaim
 from allocations.usage import selectors
 from allocations.usage.services._common import REFRESH_SUMMARY, _require_admin, _transfer_id
-from allocations.usage.services.alerts import _grant_url
 from ledger.engine import Result, TransferSpec
 from ledger.models import Account, TransferCode
 from ledger.services import transfers_create
 from portal.emails import queue_templated_email
+from portal.links import absolute_url
 from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
                     "grant": grant,
                     "application": application,
                     "reclaimed_hours": selectors.hours(unused),
-                    "url": _grant_url(grant.pk),
+                    "url": absolute_url("grant_usage", pk=grant.pk),
                 },
             )
     return reclaim
