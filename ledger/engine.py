@@ -266,30 +266,9 @@ class _Batch:
         return Result.OK
 
     def _resolve_pending(self, spec: TransferSpec) -> Result:
-        if spec.pending_id is None:
-            return Result.PENDING_ID_REQUIRED
-        if spec.pending_id == spec.id:
-            return Result.PENDING_ID_MUST_BE_DIFFERENT
-        if spec.timeout:
-            return Result.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
-        if spec.amount < 0:
-            return Result.AMOUNT_MUST_BE_POSITIVE
-        pending = self.lookup(spec.pending_id)
-        if pending is None:
-            return Result.PENDING_TRANSFER_NOT_FOUND
-        if not pending.pending:
-            return Result.PENDING_TRANSFER_NOT_PENDING
-        if spec.debit_account_id is not None and spec.debit_account_id != pending.debit_account_id:
-            return Result.PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT
-        if spec.credit_account_id is not None and spec.credit_account_id != pending.credit_account_id:
-            return Result.PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT
-        if spec.ledger_id is not None and spec.ledger_id != pending.ledger_id:
-            return Result.LEDGER_MISMATCH
-        state = self.pending_states.get(spec.pending_id)
-        if state is PendingState.POSTED:
-            return Result.PENDING_TRANSFER_ALREADY_POSTED
-        if state is PendingState.VOIDED:
-            return Result.PENDING_TRANSFER_ALREADY_VOIDED
+        pending = self._resolvable(spec)
+        if isinstance(pending, Result):
+            return pending
         if spec.post_pending:
             expires_at = pending.expires_at
             if expires_at is not None and self.now >= expires_at:
@@ -314,6 +293,34 @@ class _Batch:
         self.undo_pending.append(spec.pending_id)
         self._record(spec, debit.id, credit.id, amount, pending.ledger_id)
         return Result.OK
+
+    def _resolvable(self, spec: TransferSpec) -> StoredTransfer | Result:
+        """The pending transfer that ``spec`` posts or voids, or why it cannot (checked in TigerBeetle's order)."""
+        if spec.pending_id is None:
+            return Result.PENDING_ID_REQUIRED
+        if spec.pending_id == spec.id:
+            return Result.PENDING_ID_MUST_BE_DIFFERENT
+        if spec.timeout:
+            return Result.TIMEOUT_RESERVED_FOR_PENDING_TRANSFER
+        if spec.amount < 0:
+            return Result.AMOUNT_MUST_BE_POSITIVE
+        pending = self.lookup(spec.pending_id)
+        if pending is None:
+            return Result.PENDING_TRANSFER_NOT_FOUND
+        if not pending.pending:
+            return Result.PENDING_TRANSFER_NOT_PENDING
+        if spec.debit_account_id is not None and spec.debit_account_id != pending.debit_account_id:
+            return Result.PENDING_TRANSFER_HAS_DIFFERENT_DEBIT_ACCOUNT
+        if spec.credit_account_id is not None and spec.credit_account_id != pending.credit_account_id:
+            return Result.PENDING_TRANSFER_HAS_DIFFERENT_CREDIT_ACCOUNT
+        if spec.ledger_id is not None and spec.ledger_id != pending.ledger_id:
+            return Result.LEDGER_MISMATCH
+        state = self.pending_states.get(spec.pending_id)
+        if state is PendingState.POSTED:
+            return Result.PENDING_TRANSFER_ALREADY_POSTED
+        if state is PendingState.VOIDED:
+            return Result.PENDING_TRANSFER_ALREADY_VOIDED
+        return pending
 
 
 def chains(specs: list[TransferSpec]) -> list[range]:
