@@ -38,6 +38,7 @@ from allocations.models import (
     TeamRole,
 )
 from portal.emails import queue_templated_email
+from portal.links import absolute_url
 from portal.text import inline_label
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,53 @@ def _merge_answers(application: Application, answers, errors: dict[str, list[str
     application.answers = {key: value for key, value in merged.items() if value is not None}
 
 
+def _check_versions(application: Application, changes: dict[str, tuple[int, dict]]) -> None:
+    """Refuse unknown sections, and sections saved from a version that moved on (``SectionConflict``)."""
+    for section, (version, _values) in changes.items():
+        if section not in SECTION_FIELDS:
+            raise ValidationError(_("Unknown section %(section)s.") % {"section": section})
+        if application.section_version(section) != version:
+            raise SectionConflict(
+                _(
+                    "The %(section)s section was changed elsewhere (in another tab or by a team member) since "
+                    "you opened it. Your changes were not saved. Compare with the newer version shown, then "
+                    "save again to replace it."
+                )
+                % {"section": inline_label(Section(section).label)},
+                section=section,
+                application=application,
+                current=selectors.section_snapshot(application, section),
+            )
+
+
+def _apply_section(application: Application, section: str, values: dict, errors: dict[str, list[str]]) -> list[str]:
+    """Set one section's values on ``application`` and collect its own checks' errors; returns the fields set."""
+    touched = [name for name in SECTION_FIELDS[section] if name in values]
+    for name in touched:
+        setattr(application, name, values[name])
+    if section == Section.QUESTIONS and "answers" in values:
+        _merge_answers(application, values["answers"], errors)
+    if section == Section.PROJECT and "keywords" in values:
+        application.keywords = _normalise_keywords(values["keywords"])
+    if (
+        section == Section.TEAM
+        and application.pi_id is not None
+        and not Membership.objects.filter(
+            organisation_id=application.organisation_id, user_id=application.pi_id
+        ).exists()
+    ):
+        errors["pi"].append(_("The principal investigator must be a member of the organisation."))
+    if section == Section.RESOURCES:
+        if application.start_month is not None:
+            application.start_month = application.start_month.replace(day=1)
+        gigafactory_id = application.preferred_gigafactory_id
+        if gigafactory_id is not None and not application.call.gigafactories.filter(pk=gigafactory_id).exists():
+            errors["preferred_gigafactory"].append(_("Choose one of the call's Gigafactories."))
+        for field, messages in resource_limit_errors(application).items():
+            errors[field].extend(messages)
+    return touched
+
+
 def application_update(*, application_id: int, by: User, changes: dict[str, tuple[int, dict]]) -> Application:
     """Save one or more sections of a draft: ``{section: (version_loaded, values)}``.
 
@@ -182,48 +230,11 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
     with transaction.atomic():
         application = _lock(application_id)
         roles = _require_editor(application, by)
-        for section, (version, _values) in changes.items():
-            if section not in SECTION_FIELDS:
-                raise ValidationError(_("Unknown section %(section)s.") % {"section": section})
-            if application.section_version(section) != version:
-                raise SectionConflict(
-                    _(
-                        "The %(section)s section was changed elsewhere (in another tab or by a team member) since "
-                        "you opened it. Your changes were not saved. Compare with the newer version shown, then "
-                        "save again to replace it."
-                    )
-                    % {"section": inline_label(Section(section).label)},
-                    section=section,
-                    application=application,
-                    current=selectors.section_snapshot(application, section),
-                )
+        _check_versions(application, changes)
         touched: list[str] = []
         errors: dict[str, list[str]] = defaultdict(list)
         for section, (_version, values) in changes.items():
-            for name in SECTION_FIELDS[section]:
-                if name in values:
-                    setattr(application, name, values[name])
-                    touched.append(name)
-            if section == Section.QUESTIONS and "answers" in values:
-                _merge_answers(application, values["answers"], errors)
-            if section == Section.PROJECT and "keywords" in values:
-                application.keywords = _normalise_keywords(values["keywords"])
-            if (
-                section == Section.TEAM
-                and application.pi_id is not None
-                and not Membership.objects.filter(
-                    organisation_id=application.organisation_id, user_id=application.pi_id
-                ).exists()
-            ):
-                errors["pi"].append(_("The principal investigator must be a member of the organisation."))
-            if section == Section.RESOURCES:
-                if application.start_month is not None:
-                    application.start_month = application.start_month.replace(day=1)
-                gigafactory_id = application.preferred_gigafactory_id
-                if gigafactory_id is not None and not application.call.gigafactories.filter(pk=gigafactory_id).exists():
-                    errors["preferred_gigafactory"].append(_("Choose one of the call's Gigafactories."))
-                for field, messages in resource_limit_errors(application).items():
-                    errors[field].extend(messages)
+            touched += _apply_section(application, section, values, errors)
         try:
             application.full_clean(
                 exclude=[f.name for f in Application._meta.fields if f.name not in touched],
@@ -466,16 +477,9 @@ def _queue_submitted_email(application: Application, *, by: User) -> None:
             "call": application.call,
             "by": by,
             "cutoff": brussels_time(application.cutoff.at),
-            "url": _absolute_url("application_detail", pk=application.pk),
+            "url": absolute_url("application_detail", pk=application.pk),
         },
     )
-
-
-def _absolute_url(name: str, **kwargs) -> str:
-    from django.conf import settings
-    from django.urls import reverse
-
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
 def application_submit(*, application_id: int, by: User, declaration: bool, now=None) -> Application:
@@ -538,7 +542,7 @@ def draft_reminders_send(*, now=None) -> int:
                         "call": cutoff.call,
                         "cutoff": brussels_time(cutoff.at),
                         "days": 1 if kind == ReminderKind.DAY else 7,
-                        "url": _absolute_url("application_detail", pk=application.pk),
+                        "url": absolute_url("application_detail", pk=application.pk),
                     },
                 )
                 sent += 1
