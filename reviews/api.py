@@ -60,10 +60,13 @@ class ReviewAssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             .order_by("completed_at", "due_on", "id")
         )
 
-    def _answer(self, request, pk, perform) -> Response:
+    def _answer(self, request, serializer_class, perform) -> Response:
+        # The assignment first: another user's gets 403/404 whatever the body holds, never a 400 about it.
         assignment = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            perform(assignment)
+            perform(assignment, serializer.validated_data)
         except PermissionDenied:
             raise Http404
         return Response(ReviewAssignmentSerializer(self.get_queryset().get(pk=assignment.pk)).data)
@@ -71,39 +74,31 @@ class ReviewAssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @extend_schema(request=AcceptSerializer, responses={200: ReviewAssignmentSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        serializer = AcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         return self._answer(
             request,
-            pk,
-            lambda a: services.assignment_accept(
-                assignment_id=a.pk, by=request.user, no_conflict=serializer.validated_data["no_conflict"]
+            AcceptSerializer,
+            lambda a, data: services.assignment_accept(
+                assignment_id=a.pk, by=request.user, no_conflict=data["no_conflict"]
             ),
         )
 
     @extend_schema(request=ReasonSerializer, responses={200: ReviewAssignmentSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         return self._answer(
             request,
-            pk,
-            lambda a: services.assignment_decline(
-                assignment_id=a.pk, by=request.user, reason=serializer.validated_data["reason"]
-            ),
+            ReasonSerializer,
+            lambda a, data: services.assignment_decline(assignment_id=a.pk, by=request.user, reason=data["reason"]),
         )
 
     @extend_schema(request=ReasonSerializer, responses={200: ReviewAssignmentSerializer})
     @action(detail=True, methods=["post"], url_path="declare-conflict")
     def declare_conflict(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         return self._answer(
             request,
-            pk,
-            lambda a: services.assignment_declare_conflict(
-                assignment_id=a.pk, by=request.user, reason=serializer.validated_data["reason"]
+            ReasonSerializer,
+            lambda a, data: services.assignment_declare_conflict(
+                assignment_id=a.pk, by=request.user, reason=data["reason"]
             ),
         )
 
