@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions, status, throttling
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +30,16 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class UserRateThrottle(throttling.UserRateThrottle):
+    """Per user; a principal that is not a user (a cluster token) counts under its own ``throttle_ident``."""
+
+    def get_cache_key(self, request, view):
+        ident = getattr(request.user, "throttle_ident", None)
+        if ident:
+            return self.cache_format % {"scope": self.scope, "ident": ident}
+        return super().get_cache_key(request, view)
 
 
 class Conflict(exceptions.APIException):

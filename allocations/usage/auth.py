@@ -31,6 +31,11 @@ class ClusterPrincipal:
     def __str__(self) -> str:
         return f"cluster {self.cluster.name}"
 
+    @property
+    def throttle_ident(self) -> str:
+        """Each cluster has its own request budget (``portal.api.UserRateThrottle``)."""
+        return f"cluster-{self.cluster.pk}"
+
 
 def is_cluster(user) -> bool:
     return isinstance(user, ClusterPrincipal)

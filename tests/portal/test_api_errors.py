@@ -1,13 +1,14 @@
 """The API's one error shape, JSON-only bodies, and a schema that documents both with readable operation ids."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import exceptions
 from rest_framework.test import APIClient
 
-from portal.api import exception_handler, field_errors
+from portal.api import UserRateThrottle, exception_handler, field_errors
 
 UPLOADS = {"applications_attachments_create", "usage_imports_create"}
 
@@ -100,3 +101,15 @@ def test_nested_errors_become_dotted_paths_and_throttling_says_when_to_retry():
     assert response["Retry-After"] == "7"
     response = exception_handler(exceptions.ValidationError({"code": ["Bad."]}), {})
     assert response.data == {"code_field": ["Bad."], "detail": "Bad.", "code": "invalid"}
+
+
+def test_each_cluster_token_has_its_own_request_budget(db):
+    from allocations.usage.auth import ClusterPrincipal
+    from tests.factories.usage import ClusterFactory
+
+    def key(user):
+        return UserRateThrottle().get_cache_key(SimpleNamespace(user=user), None)
+
+    tokens = [SimpleNamespace(cluster=ClusterFactory()) for _ in range(2)]
+    assert len({key(ClusterPrincipal(token)) for token in tokens}) == 2
+    assert key(SimpleNamespace(is_authenticated=True, pk=7)).endswith("_7")
