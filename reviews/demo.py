@@ -21,7 +21,7 @@ from accounts.models import Organisation, User
 from accounts.roles import PlatformRole
 from allocations.models import AIDomain, Application, Call, Status
 from reviews import selectors, services
-from reviews.models import AssignmentStatus, EligibilityCheck, ReviewAssignment, ReviewerProfile
+from reviews.models import AssignmentStatus, EligibilityCheck, Publication, ReviewAssignment, ReviewerProfile
 
 BOB = "bob@demo.gigafactory.eu"
 CAROL = "carol@demo.gigafactory.eu"
@@ -34,6 +34,26 @@ REVIEWERS = [
     ("sven@demo.gigafactory.eu", "Sven Lindqvist", None, [AIDomain.VISION, AIDomain.ROBOTICS], ["robotics"], 4),
     ("tomas@demo.gigafactory.eu", "Tomás Ortega", None, [AIDomain.CLIMATE, AIDomain.SCIENCE], ["weather"], 4),
 ]
+
+# Research interests and a recent publication: what the text affinities match against.
+INTERESTS = {
+    BOB: (
+        "Multilingual speech and language models for low-resource European languages; open evaluation suites.",
+        "Open speech recognition for low-resource European languages",
+    ),
+    "rita@demo.gigafactory.eu": (
+        "Evaluation of large language models: benchmarks, contamination, multilingual tests.",
+        "Contamination-aware evaluation of large language models",
+    ),
+    "sven@demo.gigafactory.eu": (
+        "Vision-language models for robot manipulation and embodied agents.",
+        "Learning dexterous manipulation from video",
+    ),
+    "tomas@demo.gigafactory.eu": (
+        "Machine-learned weather and climate emulators, data assimilation.",
+        "Neural emulators of regional climate models",
+    ),
+}
 
 REVIEW_TEXTS = [
     ([4, 4, 3], "A credible plan with a clear open-weights commitment. The impact section could quantify users."),
@@ -64,8 +84,11 @@ def _profiles(stdout) -> dict[str, User]:
                 "keywords": keywords,
                 "organisation": organisation,
                 "max_load_per_call": load,
+                "research_interests": INTERESTS[email][0],
             },
         )
+        if not Publication.objects.filter(user=user).exists():
+            Publication.objects.create(user=user, title=INTERESTS[email][1], year=2026)
         if created or new:
             stdout.write(f"  Reviewer {name}")
         users[email] = user

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from allocations.models import AIDomain
 from portal.forms import BootstrapFormMixin
-from reviews.models import REPLY_MAX_CHARS, MatchingObjective
+from reviews.models import REPLY_MAX_CHARS, MatchingObjective, RelationshipKind
 from reviews.services import DECISION_ACTIONS, default_due_on
 
 
@@ -27,11 +27,53 @@ class ReviewerProfileForm(BootstrapFormMixin, forms.Form):
     )
     max_load_per_call = forms.IntegerField(label=_("Maximum reviews per call"), min_value=1, max_value=100)
     is_available = forms.BooleanField(label=_("Available for new assignments"), required=False)
+    research_interests = forms.CharField(
+        label=_("Research interests"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few sentences; matched against the applications' titles and abstracts."),
+    )
+    publications = forms.CharField(
+        label=_("Recent publications"),
+        required=False,
+        max_length=30_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: the title, optionally followed by | and the DOI. Used for matching and to detect "
+            "co-authorship with applicants."
+        ),
+    )
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         data["keywords"] = _keywords(data["keywords"])
+        data.pop("publications", None)
         return data
+
+    def publication_entries(self) -> list[tuple[str, str]]:
+        entries = []
+        for line in self.cleaned_data.get("publications", "").splitlines():
+            title, _bar, doi = line.partition("|")
+            if title.strip():
+                entries.append((title.strip(), doi.strip()))
+        return entries
+
+
+class AffiliationForm(BootstrapFormMixin, forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.order_by("legal_name"))
+    started_on = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty while current."),
+    )
+
+
+class RelationshipForm(BootstrapFormMixin, forms.Form):
+    email = forms.EmailField(label=_("Their e-mail address"))
+    kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
 
 
 class DeclaredConflictForm(BootstrapFormMixin, forms.Form):

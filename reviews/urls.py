@@ -1,11 +1,13 @@
 from django.urls import path
 
 from reviews import views
+from reviews.views import ties
 
 urlpatterns = [
     # Reviewers
     path("staff/reviews/", views.review_inbox, name="review_inbox"),
     path("staff/reviews/profile/", views.reviewer_profile, name="reviewer_profile"),
+    path("staff/reviews/profile/ties/", ties.reviewer_ties, name="reviewer_ties"),
     path("staff/reviews/assignments/<int:pk>/", views.review_assignment, name="review_assignment"),
     path("staff/reviews/assignments/<int:pk>/review/", views.review_form, name="review_form"),
     path("staff/reviews/assignments/<int:pk>/amend/", views.review_amend, name="review_amend"),

@@ -82,12 +82,31 @@ class ProjectForm(SectionForm):
         widgets = {"abstract": forms.Textarea(attrs={"rows": 8, "maxlength": 2000})}
 
 
+class EmailListField(KeywordsField):
+    """E-mail addresses separated by commas (validated with the model: at most three)."""
+
+    def to_python(self, value):
+        return [e.lower() for e in super().to_python(value)]
+
+
 class TeamForm(SectionForm):
     section = Section.TEAM
+    excluded_reviewers = EmailListField(
+        label=_("People who should not review this application"),
+        required=False,
+        max_length=1000,
+        help_text=_("Up to three e-mail addresses, separated by commas. Only the call manager sees them."),
+    )
+    suggested_reviewers = EmailListField(
+        label=_("Suggested reviewers"),
+        required=False,
+        max_length=1000,
+        help_text=_("Up to three e-mail addresses, separated by commas; at most one of them is assigned."),
+    )
 
     class Meta:
         model = Application
-        fields = ["pi"]
+        fields = ["pi", "excluded_reviewers", "suggested_reviewers"]
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, application=application, **kwargs)

@@ -72,7 +72,7 @@ class Section(models.TextChoices):
 # Fields each lockable section writes; ``<section>_version`` counts its saves.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     Section.PROJECT: ("title", "acronym", "abstract", "ai_domain", "keywords"),
-    Section.TEAM: ("pi",),
+    Section.TEAM: ("pi", "excluded_reviewers", "suggested_reviewers"),
     Section.RESOURCES: (
         "requested_gpu_hours",
         "minimum_gpu_hours",

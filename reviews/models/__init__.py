@@ -70,31 +70,6 @@ class ReviewerProfile(models.Model):
         return str(self.user)
 
 
-class DeclaredConflict(models.Model):
-    """A reviewer's standing conflict of interest with an organisation: never assigned its applications."""
-
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="declared_conflicts",
-        verbose_name=_("reviewer"),
-    )
-    organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
-    )
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("declared conflict")
-        verbose_name_plural = _("declared conflicts")
-        ordering = ["reviewer_id", "organisation_id"]
-        constraints = [models.UniqueConstraint(fields=["reviewer", "organisation"], name="declared_conflict_once")]
-
-    def __str__(self) -> str:
-        return f"{self.reviewer} ↔ {self.organisation}"
-
-
 class CheckOutcome(models.TextChoices):
     ELIGIBLE = "eligible", _("Eligible")
     INELIGIBLE = "ineligible", _("Ineligible")
@@ -397,42 +372,14 @@ class ReviewEvent(models.Model):
         return f"{self.application_id}: {self.kind}"
 
 
-from reviews.models.matching import (  # noqa: E402 - the matching tables, re-exported for callers
-    Affiliation,
-    CallAffinity,
-    CallMatchingSetting,
-    DeclaredRelationship,
-    MatchingObjective,
-    Publication,
-    RelationshipKind,
-)
+# The matching tables, re-exported: callers use ``reviews.models.<name>``.
+from reviews.models import matching as _matching  # noqa: E402 - after this module's own models
 
-__all__ = [
-    "ACTIVE_ASSIGNMENT",
-    "DECISIONS",
-    "REPLY_MAX_CHARS",
-    "Affiliation",
-    "AssignmentStatus",
-    "CallAffinity",
-    "CallMatchingSetting",
-    "CheckOutcome",
-    "DeclaredConflict",
-    "DeclaredRelationship",
-    "EligibilityCheck",
-    "MatchingObjective",
-    "PanelDecision",
-    "Publication",
-    "RankMove",
-    "RelationshipKind",
-    "ReminderKind",
-    "Review",
-    "ReviewAssignment",
-    "ReviewEvent",
-    "ReviewEventKind",
-    "ReviewReminder",
-    "ReviewStatus",
-    "ReviewerProfile",
-    "RightToReply",
-    "validate_expertise",
-    "validate_keyword_list",
-]
+Affiliation = _matching.Affiliation
+CallAffinity = _matching.CallAffinity
+CallMatchingSetting = _matching.CallMatchingSetting
+DeclaredConflict = _matching.DeclaredConflict
+DeclaredRelationship = _matching.DeclaredRelationship
+MatchingObjective = _matching.MatchingObjective
+Publication = _matching.Publication
+RelationshipKind = _matching.RelationshipKind

@@ -1,10 +1,35 @@
-"""What reviewer matching knows beyond the profile: publications, affiliation history, declared relationships,
-the call's matching setting and the cached text affinities of a call."""
+"""What reviewer matching knows beyond the profile: declared conflicts, publications, affiliation history,
+declared relationships, the call's matching setting and the cached text affinities of a call."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+
+class DeclaredConflict(models.Model):
+    """A reviewer's standing conflict of interest with an organisation: never assigned its applications."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="declared_conflicts",
+        verbose_name=_("reviewer"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        ordering = ["reviewer_id", "organisation_id"]
+        constraints = [models.UniqueConstraint(fields=["reviewer", "organisation"], name="declared_conflict_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} ↔ {self.organisation}"
 
 
 class Publication(models.Model):

@@ -25,7 +25,14 @@ from reviews.services.assignment import (
     suggestion_accept,
 )
 from reviews.services.eligibility import eligibility_check_record
-from reviews.services.matching import affinities_compute, affinities_request, matching_objective_set
+from reviews.services.matching import (
+    affiliation_add,
+    affinities_compute,
+    affinities_request,
+    matching_objective_set,
+    publications_replace,
+    relationship_declare,
+)
 from reviews.services.panel import (
     DECISION_ACTIONS,
     DecisionConflict,
@@ -43,6 +50,7 @@ __all__ = [
     "DEFAULT_DUE_DAYS",
     "REPLY_DAYS",
     "DecisionConflict",
+    "affiliation_add",
     "affinities_compute",
     "affinities_request",
     "application_decide",
@@ -56,7 +64,9 @@ __all__ = [
     "default_due_on",
     "eligibility_check_record",
     "matching_objective_set",
+    "publications_replace",
     "rank_move",
+    "relationship_declare",
     "reply_submit",
     "reply_window_open",
     "reply_windows_close",

@@ -39,6 +39,7 @@ def reviewer_profile_save(
     organisation: Organisation | None,
     max_load_per_call: int,
     is_available: bool,
+    research_interests: str | None = None,
 ) -> ReviewerProfile:
     """A reviewer edits their own profile; a call manager may edit anyone's."""
     if by.pk != user.pk and not selectors.is_call_manager(by):
@@ -57,12 +58,16 @@ def reviewer_profile_save(
         errors["keywords"] = _("Give at most 20 keywords of at most 50 characters each.")
     if max_load_per_call is None or max_load_per_call < 1 or max_load_per_call > 100:
         errors["max_load_per_call"] = _("Choose a maximum between 1 and 100 reviews per call.")
+    if research_interests is not None and len(research_interests) > 5000:
+        errors["research_interests"] = _("Write at most 5,000 characters.")
     if errors:
         raise ValidationError(errors)
+    extra = {} if research_interests is None else {"research_interests": research_interests.strip()}
     with transaction.atomic():
         profile, _created = ReviewerProfile.objects.update_or_create(
             user=user,
             defaults={
+                **extra,
                 "expertise": sorted(set(expertise)),
                 "keywords": cleaned,
                 "organisation": organisation,

@@ -304,3 +304,39 @@ def test_suggestion_page_shows_affinities_reasons_and_conflicts_to_carol_and_swi
     assert client.get(url).status_code in (302, 403, 404)
     reviews_page = client.get(f"/applications/{in_review.pk}/reviews/").content.decode()
     assert "co-author" not in reviews_page and "Why you were suggested" not in reviews_page
+
+
+def test_bob_declares_interests_publications_affiliations_and_relationships(client, bob, alice, alice_org, mallory):
+    from reviews.models import Affiliation, DeclaredRelationship, Publication
+
+    _login(client, bob)
+    profile = {
+        "expertise": ["language"],
+        "keywords": "LLM",
+        "max_load_per_call": "5",
+        "is_available": "on",
+        "research_interests": "Finno-Ugric language models.",
+        "publications": "Aurora: an Estonian language model | 10.1/aurora\nTokenisers for Uralic languages",
+    }
+    assert client.post("/staff/reviews/profile/", profile).status_code == 302
+    bob.reviewer_profile.refresh_from_db()
+    assert bob.reviewer_profile.research_interests == "Finno-Ugric language models."
+    assert sorted(Publication.objects.filter(user=bob).values_list("doi", flat=True)) == ["", "10.1/aurora"]
+    assert "Tokenisers for Uralic languages" in client.get("/staff/reviews/profile/").content.decode()
+    url = "/staff/reviews/profile/ties/"
+    bad = client.post(
+        url,
+        {"action": "affiliation", "organisation": alice_org.pk, "started_on": "2024-01-01", "ended_on": "2023-01-01"},
+    )
+    assert bad.status_code == 400 and "The end comes after the start." in bad.content.decode()
+    ok = {"action": "affiliation", "organisation": alice_org.pk, "started_on": "2020-01-01", "ended_on": "2024-06-30"}
+    assert client.post(url, ok).status_code == 302
+    assert Affiliation.objects.get(user=bob).organisation == alice_org
+    unknown = client.post(url, {"action": "relationship", "email": "nobody@example.org", "kind": "family"})
+    assert unknown.status_code == 400 and "Nobody with this e-mail address" in unknown.content.decode()
+    assert client.post(url, {"action": "relationship", "email": alice.email, "kind": "student"}).status_code == 302
+    assert DeclaredRelationship.objects.get(reviewer=bob).person == alice
+    # Nobody else reads bob's declarations: mallory is no reviewer.
+    client.logout()
+    _login(client, mallory)
+    assert client.get(url).status_code in (302, 403)

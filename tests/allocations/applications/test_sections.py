@@ -204,3 +204,17 @@ def test_bad_input_never_500(alice_client, alice_api, draft):
     assert response.status_code == 400
     response = alice_client.get(f"/applications/{draft.pk}/edit/nonsense/")
     assert response.status_code == 404
+
+
+def test_the_team_names_up_to_three_excluded_and_suggested_reviewers(alice, alice_client, draft):
+    url = f"/applications/{draft.pk}/edit/team/"
+    page = alice_client.get(url)
+    assert "People who should not review this application" in page.content.decode()
+    team = {"version": 0, "pi": alice.pk, "members-TOTAL_FORMS": 0, "members-INITIAL_FORMS": 0}
+    too_many = {**team, "excluded_reviewers": "a@x.eu, b@x.eu, c@x.eu, d@x.eu"}
+    response = alice_client.post(url, too_many)
+    assert response.status_code == 400 and "Name at most 3 people." in response.content.decode()
+    ok = {**team, "excluded_reviewers": "Rival@Lab.eu", "suggested_reviewers": "friend@uni.fi"}
+    assert alice_client.post(url, ok).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.excluded_reviewers, draft.suggested_reviewers) == (["rival@lab.eu"], ["friend@uni.fi"])

@@ -8,6 +8,7 @@ anyone outside the applying organisation.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,7 +91,11 @@ def reviewer_profile(request):
             "organisation": profile.organisation,
             "max_load_per_call": profile.max_load_per_call,
             "is_available": profile.is_available,
+            "research_interests": profile.research_interests,
         }
+    initial["publications"] = "\n".join(
+        f"{p.title} | {p.doi}" if p.doi else p.title for p in request.user.publications.all()
+    )
     form = ReviewerProfileForm(initial=initial)
     conflict_form = DeclaredConflictForm()
     status = 200
@@ -110,7 +115,11 @@ def reviewer_profile(request):
             form = ReviewerProfileForm(request.POST)
             if form.is_valid():
                 try:
-                    services.reviewer_profile_save(user=request.user, by=request.user, **form.values())
+                    with transaction.atomic():
+                        services.reviewer_profile_save(user=request.user, by=request.user, **form.values())
+                        services.publications_replace(
+                            user=request.user, by=request.user, entries=form.publication_entries()
+                        )
                 except ValidationError as exc:
                     apply_service_errors(form, exc)
                 else:
