@@ -14,11 +14,8 @@ from allocations.models import (
     AIDomain,
     Application,
     Call,
-    CallCutoff,
-    CallStatus,
     Gigafactory,
     GigafactoryStatus,
-    RubricCriterion,
 )
 
 GIGAFACTORIES = [
@@ -95,43 +92,93 @@ def _gigafactories(stdout) -> list[Gigafactory]:
     return result
 
 
+# Each demo call asks 2-3 questions of its own and one required document, made through the designer's services.
+QUESTIONS = {
+    "playground": [
+        {"kind": "single_choice", "label": "Which framework will you use?", "choices": ["PyTorch", "JAX", "Other"]},
+        {
+            "kind": "number",
+            "label": "Largest model you will train",
+            "min_value": 0,
+            "max_value": 2000,
+            "unit": "billion parameters",
+            "required": False,
+        },
+        {"kind": "url", "label": "Link to your code repository", "required": False},
+    ],
+    "fast-lane": [
+        {"kind": "yes_no", "label": "Is the base model already trained?"},
+        {"kind": "long_text", "label": "Describe your fine-tuning data", "word_limit": 200},
+    ],
+    "large-scale": [
+        {"kind": "yes_no", "label": "Will you publish the model weights?"},
+        {"kind": "multiple_choice", "label": "Data modalities", "choices": ["Text", "Images", "Audio", "Video"]},
+        {"kind": "date", "label": "Planned public release", "required": False},
+    ],
+}
+ANNEX = {
+    "name": "Technical annex",
+    "help_text": "Scaling evidence and the work plan; at most 10 pages.",
+    "max_size_mb": 10,
+    "required": True,
+}
+DURATIONS = {"playground": [1, 2, 3], "fast-lane": [1, 2, 3], "large-scale": [3, 6, 12]}
+
+
 def _calls(stdout, gigafactories: list[Gigafactory]) -> dict[str, Call]:
+    from accounts.demo import CAROL
+    from allocations.applications.calls import services as designer
+
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    carol = User.objects.filter(email=CAROL).first()
     calls = {}
+    if carol is None:
+        stdout.write("  the call manager carol is missing: no demo calls")
+        return calls
     plans = [
         ("playground", "Playground: try out AI Gigafactory compute", True, [14, 28, 42, 56], gigafactories[:2]),
         ("fast-lane", "Fast Lane: fine-tuning and inference at scale", True, [10, 24, 38], gigafactories[:3]),
         ("large-scale", "Large Scale: foundation models 2027", False, [45], gigafactories[:2]),
     ]
     for code, title, continuous, days, sites in plans:
-        mode = AccessMode.objects.get(code=code)
-        call, created = Call.objects.get_or_create(
-            slug=f"{code}-demo",
-            defaults={
-                "title": title,
-                "access_mode": mode,
-                "summary": mode.description,
-                "description": DESCRIPTION.format(mode=mode.name),
-                "opens_at": now - dt.timedelta(days=7),
-                "is_continuous": continuous,
-                "status": CallStatus.PUBLISHED,
-                "max_applications_per_organisation": 2,
-            },
-        )
-        if created:
-            call.gigafactories.set(sites)
-            for offset in days:
-                CallCutoff.objects.create(call=call, at=(now + dt.timedelta(days=offset)).replace(hour=17))
-            for position, (name, description, weight) in enumerate(CRITERIA):
-                RubricCriterion.objects.create(
-                    call=call, name=name, description=description, weight=weight, threshold=3, position=position
-                )
+        call = Call.objects.filter(slug=f"{code}-demo").first()
+        if call is None:
+            mode = AccessMode.objects.get(code=code)
+            call = designer.call_create(
+                by=carol,
+                values={
+                    "title": title,
+                    "slug": f"{code}-demo",
+                    "access_mode": mode,
+                    "summary": mode.description,
+                    "description": DESCRIPTION.format(mode=mode.name),
+                    "opens_at": now - dt.timedelta(days=7),
+                    "is_continuous": continuous,
+                    "max_applications_per_organisation": 2,
+                    "allowed_durations_months": DURATIONS[code],
+                    "score_min": 0,
+                    "score_max": 5,
+                },
+                gigafactories=sites,
+                cutoffs=[(now + dt.timedelta(days=offset)).replace(hour=17) for offset in days],
+                criteria=[
+                    {"name": name, "description": description, "weight": weight, "threshold": 3}
+                    for name, description, weight in CRITERIA
+                ],
+                now=now,
+            )
+            for question in QUESTIONS[code]:
+                designer.question_save(call_id=call.pk, by=carol, values={"required": True, **question})
+            designer.slot_save(call_id=call.pk, by=carol, values=ANNEX)
+            call = designer.call_publish(call_id=call.pk, by=carol, now=now)
             stdout.write(f"  Call {title}")
         calls[code] = call
     return calls
 
 
 def _applications(stdout, calls: dict[str, Call]) -> None:
+    if not calls:
+        return
     alice = User.objects.filter(email="alice@demo.gigafactory.eu").first()
     organisation = Organisation.objects.filter(legal_name="Aurora AI OÜ").first()
     if alice is None or organisation is None:
@@ -140,6 +187,7 @@ def _applications(stdout, calls: dict[str, Call]) -> None:
     if Application.objects.filter(organisation=organisation).exists():
         return
     from allocations.applications import services
+    from allocations.applications.demo_form import answer_call_form
 
     large = calls["large-scale"]
     draft = services.application_create(call=large, organisation=organisation, by=alice)
@@ -164,7 +212,6 @@ def _applications(stdout, calls: dict[str, Call]) -> None:
     services.application_create(call=fast, organisation=organisation, by=alice)
 
     # A submitted one: answered in full; the PDFs are generated on the fly.
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     playground = calls["playground"]
     submitted = services.application_create(call=playground, organisation=organisation, by=alice)
@@ -209,14 +256,7 @@ def _applications(stdout, calls: dict[str, Call]) -> None:
             ),
         },
     )
-    pdf = _demo_pdf()
-    for kind, name in (("technical_annex", "technical-annex.pdf"), ("cv", "cv-alice.pdf")):
-        services.attachment_add(
-            application_id=submitted.pk,
-            kind=kind,
-            upload=SimpleUploadedFile(name, pdf, content_type="application/pdf"),
-            by=alice,
-        )
+    answer_call_form(application_id=submitted.pk, by=alice, pdf=_demo_pdf())
     services.application_submit(application_id=submitted.pk, by=alice, declaration=True)
     stdout.write(f"  Applications of {organisation}: 2 drafts, 1 submitted")
 

@@ -108,6 +108,7 @@ def _pdf() -> bytes:
 def _large_scale_application(stdout) -> None:
     """A submitted Large Scale application of Nordlys Analytics, so that reviewers have something to review."""
     from allocations.applications import services as application_services
+    from allocations.applications.demo_form import answer_call_form
 
     nora = User.objects.filter(email=NORA).first()
     organisation = Organisation.objects.filter(memberships__user=nora).first() if nora else None
@@ -159,13 +160,16 @@ def _large_scale_application(stdout) -> None:
         },
     )
     pdf = _pdf()
-    for kind, name in (("technical_annex", "technical-annex.pdf"), ("cv", "cv-nora.pdf")):
-        application_services.attachment_add(
-            application_id=draft.pk,
-            kind=kind,
-            upload=SimpleUploadedFile(name, pdf, content_type="application/pdf"),
-            by=nora,
-        )
+    if draft.form_version_id and draft.form_version.document_slots:
+        answer_call_form(application_id=draft.pk, by=nora, pdf=pdf)
+    else:
+        for kind, name in (("technical_annex", "technical-annex.pdf"), ("cv", "cv-nora.pdf")):
+            application_services.attachment_add(
+                application_id=draft.pk,
+                kind=kind,
+                upload=SimpleUploadedFile(name, pdf, content_type="application/pdf"),
+                by=nora,
+            )
     application_services.application_submit(application_id=draft.pk, by=nora, declaration=True)
     stdout.write(f"  Application Nordlys-Fjord of {organisation} submitted")
 

@@ -5,6 +5,7 @@ as the web form, so the same checks and messages. A stale section version gives 
 """
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -29,7 +30,7 @@ from allocations.applications.serializers import (
     WithdrawSerializer,
 )
 from allocations.models import ApplicationEvent, ApplicationMember, Attachment, Call
-from portal.api import conflict
+from portal.api import conflict, validation_error_detail
 
 # A 409 of PATCH: the error body plus the section's newer values and version (``"<section>_version": 4``).
 SECTION_CONFLICT = {
@@ -141,6 +142,8 @@ class ApplicationViewSet(
                 **{f"{exc.section}_version": exc.application.section_version(exc.section)},
                 current=_jsonable(exc.current),
             )
+        except DjangoValidationError as exc:
+            raise ApiValidationError(_answer_errors(exc)) from None
         except PermissionDenied:
             raise Http404
         return self._detail(application.pk)
@@ -186,13 +189,26 @@ class ApplicationViewSet(
         try:
             attachment: Attachment = services.attachment_add(
                 application_id=application.pk,
-                kind=serializer.validated_data["kind"],
+                kind=serializer.validated_data.get("kind", ""),
                 upload=serializer.validated_data["file"],
                 by=request.user,
+                slot_id=serializer.validated_data.get("slot"),
             )
         except PermissionDenied:
             raise Http404
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+def _answer_errors(exc: DjangoValidationError) -> dict:
+    """Service errors as field errors; those of the call's questions (``q_<id>``) under ``answers`` by id."""
+    detail = validation_error_detail(exc)
+    answers = {key.removeprefix("q_"): detail.pop(key) for key in list(detail) if key.startswith("q_")}
+    if answers:
+        detail.setdefault("answers", {})
+        if isinstance(detail["answers"], list):
+            detail["answers"] = {"non_field_errors": detail["answers"]}
+        detail["answers"].update(answers)
+    return detail
 
 
 def _jsonable(values: dict) -> dict:
@@ -213,5 +229,7 @@ urlpatterns: list = []
 
 def register(router) -> None:
     """Register this app's viewsets on the shared /api/v1/ router."""
-    router.register("calls", CallViewSet, basename="call")
+    from allocations.applications.calls.api import CallDesignViewSet
+
+    router.register("calls", CallDesignViewSet, basename="call")
     router.register("applications", ApplicationViewSet, basename="application")

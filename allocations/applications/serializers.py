@@ -118,11 +118,14 @@ class EventSerializer(serializers.ModelSerializer):
 class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
-        fields = ["id", "kind", "original_name", "size", "sha256", "uploaded_at"]
+        fields = ["id", "kind", "slot", "original_name", "size", "sha256", "uploaded_at"]
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    kind = serializers.ChoiceField(
+        choices=[AttachmentKind.TECHNICAL_ANNEX, AttachmentKind.CV], required=False, help_text="Calls without slots"
+    )
+    slot = serializers.IntegerField(required=False, help_text="The id of one of the call's document slots")
     file = serializers.FileField()
 
 
@@ -147,6 +150,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
     team_version = serializers.IntegerField(required=False, min_value=0)
     resources_version = serializers.IntegerField(required=False, min_value=0)
     ethics_version = serializers.IntegerField(required=False, min_value=0)
+    questions_version = serializers.IntegerField(required=False, min_value=0)
+    answers = serializers.DictField(
+        required=False, help_text="Answers to the call's questions, keyed by question id (see the call's questions)"
+    )
+    form_version = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -165,6 +173,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "team_version",
             "resources_version",
             "ethics_version",
+            "questions_version",
+            "form_version",
             "attachments",
             "events",
         ]
@@ -174,6 +184,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["members"] = [{"email": m.email, "role": m.role} for m in instance.members.all()]
         return data
+
+    def get_form_version(self, application) -> int | None:
+        return application.form_version.number if application.form_version_id else None
 
     def section_changes(self) -> dict[str, tuple[int, dict]]:
         """Validated data grouped by section; raises a 400 when a touched section's version is missing."""

@@ -27,7 +27,7 @@ from allocations.applications.forms import (
 )
 from allocations.applications.question_forms import QuestionsForm
 from allocations.applications.workflow import Action, actions_for
-from allocations.models import Application, Attachment, Call, Section
+from allocations.models import Application, Attachment, Call, ReaderRole, Section
 from portal.forms import apply_service_errors
 
 
@@ -318,10 +318,13 @@ def attachment_download(request, pk: int, attachment_pk: int):
     except Attachment.DoesNotExist:
         raise Http404(_("No such attachment."))
     access_log.attachment_download_record(attachment=attachment, by=request.user, role=role)
+    filename = attachment.original_name
+    if role == ReaderRole.REVIEWER and attachment.application.call.blind_review:
+        filename = f"{attachment.application.reference or 'application'}-{attachment.pk}.pdf"  # blind review
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=filename,
         content_type="application/pdf",
     )
     response["Cache-Control"] = "private, no-store"

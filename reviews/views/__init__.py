@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from allocations.applications import selectors as application_selectors
+from allocations.applications.answer_sheet import answer_sheet
 from allocations.applications.workflow import Role, Status
 from allocations.models import Application, Call, CallCutoff
 from portal.forms import apply_service_errors
@@ -172,6 +173,10 @@ def review_assignment(request, pk: int):
     return render(request, "reviews/assignment.html", {"assignment": assignment, "form": form}, status=status)
 
 
+def _download_url(attachment) -> str:
+    return reverse("attachment_download", args=[attachment.application_id, attachment.pk])
+
+
 @login_required
 def review_form(request, pk: int):
     """The application read-only beside the rubric; save as draft or submit."""
@@ -233,7 +238,8 @@ def review_form(request, pk: int):
             "locked": locked,
             "amend_form": AmendForm(),
             "versions": selectors.review_versions(assignment=assignment),
-            "members": application_selectors.application_members(application=application),
+            "blind": application.call.blind_review,
+            **answer_sheet(application=application, url_for=_download_url),
         },
         status=status,
     )
@@ -317,7 +323,8 @@ def eligibility_check(request, pk: int):
             "application": application,
             "form": form,
             "existing": existing,
-            "members": application_selectors.application_members(application=application),
+            "blind": False,  # call managers see who applies
+            **answer_sheet(application=application, url_for=_download_url),
         },
         status=status,
     )
@@ -427,6 +434,8 @@ def _panel_page(request, call: Call, *, bulk_form=None, status: int = 200):
             "move_form": RankMoveForm(),
             "decision_form": DecisionForm(),
             "spread_flag": SPREAD_FLAG,
+            "requested_total": sum(row.application.requested_gpu_hours or 0 for row in panel.rows),
+            "minimum_total": sum(row.application.minimum_gpu_hours or 0 for row in panel.rows),
         },
         status=status,
     )

@@ -62,7 +62,14 @@ def test_beat_task_twice_sends_each_reminder_once(celery_worker, alice, alice_or
     assert "1 day" in message.subject and "Draft one" in message.body
 
 
+def _carol():
+    from accounts.roles import PlatformRole
+
+    return UserFactory(email="carol@demo.gigafactory.eu", roles=[PlatformRole.CALL_MANAGER])
+
+
 def test_demo_seed_is_idempotent(db, django_capture_on_commit_callbacks):
+    _carol()
     alice = UserFactory(email="alice@demo.gigafactory.eu")
     organisation = OrganisationFactory(legal_name="Aurora AI OÜ", country="EE", type="startup")
     MembershipFactory(organisation=organisation, user=alice, role="owner")
@@ -81,11 +88,16 @@ def test_demo_seed_is_idempotent(db, django_capture_on_commit_callbacks):
     ]
     statuses = sorted(Application.objects.filter(organisation=organisation).values_list("status", flat=True))
     assert statuses == ["draft", "draft", "submitted"]
+    # The calls are made by the designer's services: 2-3 questions and one required document each, published.
+    for call in Call.objects.all():
+        assert call.form_version == 1 and 2 <= call.questions.count() <= 3
+        assert list(call.document_slots.filter(required=True).values_list("name", flat=True)) == ["Technical annex"]
 
 
 def test_demo_seed_skips_applications_without_alice(db):
     from allocations.demo import seed
 
+    _carol()
     out = io.StringIO()
     seed(out)
     assert Call.objects.count() == 3 and not Application.objects.exists()
