@@ -69,7 +69,7 @@ def test_create_publish_read_and_apply(carol_api, alice, alice_org, payload):
     url = f"/api/v1/applications/{application.pk}/"
     response = api.patch(url, {"answers": {str(question_id): 65}, "questions_version": 0}, format="json")
     assert response.status_code == 400
-    assert response.json()["answers"][str(question_id)] == ["Give at most 64 nodes."]
+    assert response.json()[f"answers.{question_id}"] == ["Give at most 64 nodes."]
     response = api.patch(url, {"answers": {str(question_id): 16}, "questions_version": 0}, format="json")
     assert response.status_code == 200 and response.json()["answers"] == {str(question_id): "16"}
 
