@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, Invitation, Membership, Organisation, User
+from accounts.models import ApiToken, Invitation, Membership, Organisation, RevocationReason, User
+from accounts.tokens import credentials_changed
 
 
 @admin.register(User)
@@ -21,6 +22,18 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            credentials_changed(obj, reason=RevocationReason.DEACTIVATED, request=request)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            credentials_changed(self.get_object(request, id), reason=RevocationReason.PASSWORD, request=request)
+        return response
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,8 +68,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "user", "key_prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__email", "key_prefix"]
-    readonly_fields = ["key_hash", "key_prefix", "created_at", "last_used_at"]
+    readonly_fields = ["key_hash", "key_prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_reason"]
     raw_id_fields = ["user"]

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from accounts.models import MembershipRole, Organisation
+from accounts.models import MembershipRole, Organisation, TokenScope
+from accounts.tokens import DEFAULT_DAYS, EXPIRY_CHOICES
 from portal.forms import BootstrapFormMixin
 
 
@@ -30,6 +32,22 @@ class MembershipRoleForm(BootstrapFormMixin, forms.Form):
 class ApiTokenForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Token name"), max_length=100, help_text=_("What will use it, e.g. 'usage sync script'.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=TokenScope.choices,
+        initial=[TokenScope.READ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Read: look only. Write: also change things. Staff: use your staff role (needs a session that passed "
+            "two-factor authentication; at most 30 days)."
+        ),
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        initial=DEFAULT_DAYS,
+        choices=[(days, ngettext_lazy("%(n)d day", "%(n)d days", days) % {"n": days}) for days in EXPIRY_CHOICES],
     )
 
 

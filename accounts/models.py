@@ -5,10 +5,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -48,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Raised when the credentials change (password, authenticator, deactivation): every session signed with the
+    # old value ends (see _get_session_auth_hash); accounts.tokens.credentials_changed re-signs the current one.
+    credentials_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -72,6 +77,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.get_full_name()
+
+    def _get_session_auth_hash(self, secret=None):
+        if not self.credentials_version:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.credentials_version}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     # Django permissions come with the staff groups: none of them in a request that did not pass MFA.
     def has_perm(self, perm, obj=None) -> bool:
@@ -226,6 +238,19 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    STAFF = "staff", _("Staff")
+
+
+class RevocationReason(models.TextChoices):
+    BY_USER = "user", _("revoked by you")
+    PASSWORD = "password", _("password changed")
+    AUTHENTICATOR = "authenticator", _("authenticator changed")
+    DEACTIVATED = "deactivated", _("account deactivated")
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the key is shown once, at creation."""
 
@@ -235,17 +260,36 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(max_length=12, editable=False)
+    scopes = ArrayField(models.CharField(max_length=10, choices=TokenScope.choices), verbose_name=_("scopes"))
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, choices=RevocationReason.choices, blank=True)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scopes__contained_by=["read", "write", "staff"])
+                & (Q(scopes__contains=["read"]) | Q(scopes__contains=["write"])),
+                name="api_token_known_scopes",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes or (scope == TokenScope.READ and TokenScope.WRITE in self.scopes)
+
+    def is_active_at(self, now) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def get_scopes_display(self) -> list[str]:
+        return [TokenScope(scope).label for scope in TokenScope.values if scope in self.scopes]
 
     @classmethod
     def new_key(cls) -> str:

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import (
-    ApiToken,
     Invitation,
     InvitationStatus,
     Membership,
@@ -19,6 +18,7 @@ from accounts.models import (
     Organisation,
     User,
 )
+from accounts.tokens import api_token_create, api_token_revoke  # noqa: F401  (the token services live there)
 from portal.emails import queue_templated_email
 from portal.links import absolute_url
 
@@ -243,24 +243,3 @@ def user_update_profile(*, user: User, by: User, full_name: str) -> User:
     user.full_clean(validate_unique=False, validate_constraints=False)
     user.save(update_fields=["full_name"])
     return user
-
-
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the raw key, which is shown once and never stored."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the token a name, e.g. the script that uses it.")})
-    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= 20:
-        raise ValidationError(_("You have 20 active tokens; revoke one before creating another."))
-    raw = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, name=name[:100], key_hash=ApiToken.hash(raw), key_prefix=raw[:10])
-    return token, raw
-
-
-def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
-    if token.user_id != by.pk:
-        raise PermissionDenied
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token

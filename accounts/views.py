@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,6 +48,7 @@ def _profile_context(request, **extra) -> dict:
         "form": ProfileForm(initial={"full_name": request.user.full_name}),
         "token_form": ApiTokenForm(),
         "tokens": selectors.tokens_for_user(user=request.user),
+        "now": timezone.now(),
         "organisations": selectors.organisations_for_user(user=request.user),
         "invitations": selectors.invitations_for_email(email=request.user.email),
         **extra,
@@ -73,7 +75,13 @@ def token_create(request):
     new_key = None
     if form.is_valid():
         try:
-            _token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _token, new_key = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["expires_in_days"],
+                mfa_passed=getattr(request.user, "mfa_passed", False),
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
     response = render(

@@ -5,8 +5,8 @@ import re
 from accounts.models import ApiToken
 
 
-def _create_on_profile(client, name="usage sync") -> tuple[str, str]:
-    response = client.post("/profile/tokens/", {"name": name})
+def _create_on_profile(client, name="usage sync", scopes=("read", "write"), days=90) -> tuple[str, str]:
+    response = client.post("/profile/tokens/", {"name": name, "scopes": list(scopes), "expires_in_days": days})
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     html = response.content.decode()
