@@ -72,8 +72,8 @@ class StaffMfaRequiredMiddleware:
         messages.warning(
             request,
             _(
-                "Your role requires two-factor authentication in this session. Set up an authenticator app, or "
-                "confirm a code from it, and the staff pages open again."
+                "Your role requires two-factor authentication. Set up an authenticator app, or confirm a code "
+                "from it in this session, and the staff pages open again."
             ),
         )
         url = mfa_url(user, next_url=request.get_full_path() if request.method == "GET" else None)
