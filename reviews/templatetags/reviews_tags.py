@@ -47,6 +47,8 @@ MATCH_REASONS = {
     "family": _("family or close relationship with the principal investigator or a team member"),
     "excluded_by_applicant": _("excluded by the applicant"),
     "already": _("already on the application, or returned it"),
+    "unavailable": _("unavailable"),
+    "max_load": _("maximum load reached"),
 }
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import MembershipRole
 from allocations.models import Application, Status
+from reviews import selectors
 from reviews.models import AssignmentStatus, Review, ReviewAssignment, ReviewStatus
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.reviews import accepted_assignment, submitted_review
@@ -340,3 +341,27 @@ def test_bob_declares_interests_publications_affiliations_and_relationships(clie
     client.logout()
     _login(client, mallory)
     assert client.get(url).status_code in (302, 403)
+
+
+def test_hand_assignment_page_names_each_conflict_and_records_an_override(client, carol, bob, dave, alice, in_review):
+    from reviews.models import Publication, ReviewEvent, ReviewEventKind
+
+    Publication.objects.create(user=alice, title="Aurora: an Estonian language model", doi="10.1/aurora")
+    Publication.objects.create(user=bob, title="Other", doi="10.1/AURORA")
+    _login(client, carol)
+    url = f"/staff/reviews/manage/applications/{in_review.pk}/assign/"
+    page = client.get(url).content.decode()
+    assert 'data-code="co_author"' in page and "co-author of the principal investigator" in page
+    from tests.factories.reviews import reviewer
+
+    erin = reviewer("erin2@inria.fr", expertise=["vision"], keywords=["segmentation"])
+    finn = reviewer("finn@aalto.fi", expertise=["robotics"], keywords=["grasping"])
+    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    # The suggestion has dave (the language reviewer) and erin (the lower id of two without overlap).
+    assert [s.reviewer for s in selectors.assignment_suggestion(call=in_review.call)] == [dave, erin]
+    assert client.post(url, {"reviewer": dave.pk, "due_on": due}).status_code == 302
+    assert not ReviewEvent.objects.filter(kind=ReviewEventKind.OVERRIDE).exists()
+    # carol picks finn instead of the suggested erin: recorded as an override.
+    assert client.post(url, {"reviewer": finn.pk, "due_on": due}).status_code == 302
+    override = ReviewEvent.objects.get(kind=ReviewEventKind.OVERRIDE)
+    assert (override.actor, override.detail["chosen"], override.detail["suggested"]) == (carol, finn.pk, [erin.pk])
