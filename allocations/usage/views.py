@@ -204,9 +204,10 @@ def grant_team(request, pk: int):
     form = GrantMemberForm(request.POST if request.POST.get("action") == "add" else None, candidates=candidates)
     if request.method == "POST":
         if request.POST.get("action") == "remove":
-            provisioning_services.grant_member_remove(
-                grant=grant, user_id=int(request.POST.get("user") or 0), by=request.user
-            )
+            user_id = request.POST.get("user", "")
+            if not user_id.isdecimal():
+                raise Http404
+            provisioning_services.grant_member_remove(grant=grant, user_id=int(user_id), by=request.user)
             messages.success(request, _("Removed. The next run of the site agent takes the account away."))
             return redirect("grant_team", pk=grant.pk)
         if form.is_valid():

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from allocations.models import Application, Attachment, Call, CallCutoff, CallDocumentSlot, CallQuestion, Section
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
-from allocations.models.usage import UsageImport
+from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
 from tests.conftest import activate_totp, login_staff
@@ -98,6 +98,8 @@ def _values(segment: str, converter: str | None, name: str) -> list[str]:
         return [Call.objects.order_by("pk").values_list("slug", flat=True).first(), "no-such-call"]
     if name == "format":
         return ["json"]
+    if name in ("name", "cluster"):  # a cluster's name
+        return [Cluster.objects.order_by("pk").values_list("name", flat=True).first() or "none", "no-such-cluster"]
     model = MODELS[segment]
     real = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:2]]
     missing = "00000000-0000-0000-0000-000000000000" if converter == "uuid" else "999999"
