@@ -220,37 +220,47 @@ def application_section(request, pk: int, section: str):
             else:
                 saved_at = timezone.localtime()
                 if not request.htmx:
-                    messages.success(request, _("Saved at %(time)s.") % {"time": saved_at.strftime("%H:%M")})
-                    if "continue" in request.POST:
-                        steps = selectors.form_steps(application)
-                        next_step = steps[steps.index(Section(section)) + 1]
-                        return redirect("application_section", pk=application.pk, section=next_step)
-                    return redirect("application_section", pk=application.pk, section=section)
+                    return _after_save(request, application, section, saved_at)
         else:
             status = 400
         if request.htmx:
-            response = render(
-                request,
-                "allocations/partials/save_status.html",
-                {
-                    "form": form,
-                    "formset": formset,
-                    "conflict": conflict,
-                    "saved_at": saved_at,
-                    "application": application,
-                    "section": Section(section),
-                    "version": application.section_version(section),
-                },
-            )
-            if conflict is not None:
-                response["HX-Trigger"] = "autosaveConflict"
-            return response
+            return _save_status(request, application, section, form, formset, conflict, saved_at)
     context = _step_context(application, section) | {
         "form": form,
         "formset": formset,
         "conflict": conflict,
     }
     return render(request, "allocations/application_section.html", context, status=status)
+
+
+def _after_save(request, application: Application, section: str, saved_at):
+    """A full-page save: say when, then show the next step ("continue") or the same one again."""
+    messages.success(request, _("Saved at %(time)s.") % {"time": saved_at.strftime("%H:%M")})
+    if "continue" in request.POST:
+        steps = selectors.form_steps(application)
+        next_step = steps[steps.index(Section(section)) + 1]
+        return redirect("application_section", pk=application.pk, section=next_step)
+    return redirect("application_section", pk=application.pk, section=section)
+
+
+def _save_status(request, application: Application, section: str, form, formset, conflict, saved_at):
+    """An autosave (htmx): the save status fragment; a conflict also tells the page's script."""
+    response = render(
+        request,
+        "allocations/partials/save_status.html",
+        {
+            "form": form,
+            "formset": formset,
+            "conflict": conflict,
+            "saved_at": saved_at,
+            "application": application,
+            "section": Section(section),
+            "version": application.section_version(section),
+        },
+    )
+    if conflict is not None:
+        response["HX-Trigger"] = "autosaveConflict"
+    return response
 
 
 def _attachments_step(request, application: Application, form=None, status: int = 200):
