@@ -123,7 +123,7 @@ def test_cutoffs_must_be_in_order_and_in_the_future(carol, draft_call):
     assert "in the past" in errors_of(excinfo)["cutoffs"][0]
     designer.call_set_cutoffs(call_id=draft_call.pk, by=carol, cutoffs=[second, first], now=NOW)
     assert list(draft_call.cutoffs.values_list("at", flat=True)) == [first, second]
-    assert "must come after cut-off 1" in designer.design.cutoff_errors([second, first], now=NOW)[0]
+    assert "must come after cut-off 1" in designer.rules.cutoff_errors([second, first], now=NOW)[0]
 
 
 def test_publish_freezes_version_one_and_is_audited(carol, draft_call):

@@ -155,3 +155,11 @@ def test_unknown_item_operation_is_404(manager):
     call = CallFactory(status="draft")
     assert manager.post(f"/staff/calls/{call.slug}/questions/1/sideways/").status_code == 404
     assert manager.post(f"/staff/calls/{call.slug}/questions/999999/up/").status_code == 400
+
+
+def test_list_page_query_budget(manager, django_assert_max_num_queries):
+    for n in range(8):
+        CallFactory(title=f"Call {n}", slug=f"budget-{n}", status=["draft", "published", "closed"][n % 3])
+    with django_assert_max_num_queries(15):
+        response = manager.get("/staff/calls/")
+    assert response.status_code == 200 and response.content.decode().count("budget-") >= 16

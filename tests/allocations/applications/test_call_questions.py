@@ -223,7 +223,7 @@ def test_resources_limits_are_checked_when_saved(alice, draft, values, field, me
 
 def test_cutoff_helper_is_timezone_aware():
     now = timezone.now()
-    from allocations.applications.calls.services.design import cutoff_errors
+    from allocations.applications.calls.services.rules import cutoff_errors
 
     assert cutoff_errors([now + dt.timedelta(days=1)], now=now) == []
     assert cutoff_errors([dt.datetime(2030, 1, 1)], now=now)
