@@ -1,6 +1,7 @@
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from accounts.countries import ELIGIBLE_COUNTRIES
 from accounts.models import Organisation
 from allocations.applications.selectors import event_actor
 from allocations.models import (
@@ -21,7 +22,7 @@ from allocations.models import (
 
 
 class GigafactorySerializer(serializers.ModelSerializer):
-    host_country = CountryField()
+    host_country = CountryField(countries=ELIGIBLE_COUNTRIES())
 
     class Meta:
         model = Gigafactory

@@ -3,6 +3,7 @@
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from accounts.countries import ELIGIBLE_COUNTRIES
 from accounts.models import OrganisationType
 from allocations.applications.serializers import CallDetailSerializer
 from allocations.models import AccessMode, CallDocumentSlot, CallQuestion, Gigafactory, QuestionKind
@@ -61,7 +62,7 @@ class CallWriteSerializer(serializers.Serializer):
     gigafactories = serializers.SlugRelatedField(slug_field="slug", queryset=Gigafactory.objects.all(), many=True)
     opens_at = serializers.DateTimeField()
     is_continuous = serializers.BooleanField(required=False)
-    eligible_countries = serializers.ListField(child=CountryField(), required=False)
+    eligible_countries = serializers.ListField(child=CountryField(countries=ELIGIBLE_COUNTRIES()), required=False)
     eligible_organisation_types = serializers.ListField(
         child=serializers.ChoiceField(choices=OrganisationType.choices), required=False
     )
