@@ -55,6 +55,8 @@ class MonthsField(forms.CharField):
         return value
 
     def to_python(self, value):
+        if isinstance(value, list):
+            return value
         text = super().to_python(value) or ""
         try:
             return [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
@@ -130,6 +132,11 @@ class CallForm(BootstrapFormMixin, forms.ModelForm):
             self.initial.setdefault("eligible_organisation_types", self.instance.eligible_organisation_types)
             self.initial.setdefault("eligible_countries", [c.code for c in self.instance.eligible_countries])
             self.initial.setdefault("allowed_durations_months", self.instance.allowed_durations_months)
+            if self.instance.status != "draft":
+                # Published: only the texts may change; the other fields show their values, read-only.
+                for name, field in self.fields.items():
+                    if name not in ("summary", "description"):
+                        field.disabled = True
 
     def _post_clean(self):
         pass  # the service validates and saves

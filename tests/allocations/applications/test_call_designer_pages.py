@@ -127,8 +127,10 @@ def test_a_call_managers_round(manager, carol):
     bad = manager.post(f"{base}/cutoffs/{cutoff.pk}/extend/", {"new_at": "soon"})
     assert bad.status_code == 400
 
-    edit = manager.post(f"{base}/edit/", {**form, "max_request_gpu_hours": 5})
-    assert edit.status_code == 400 and "only its description, summary and cut-offs may change" in edit.content.decode()
+    edit = manager.post(f"{base}/edit/", {**form, "max_request_gpu_hours": 5, "description": "Anonymise it all."})
+    assert edit.status_code == 302  # the other fields are read-only on a published call: only the text changed
+    call.refresh_from_db()
+    assert call.description == "Anonymise it all." and call.max_request_gpu_hours is None
 
     page = manager.get(f"{base}/").content.decode()
     assert "Cut-off extended" in page and "Published" in page

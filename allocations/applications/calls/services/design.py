@@ -268,7 +268,7 @@ def call_clone(*, source_id: int, by: User, title: str, slug: str = "", cutoffs:
     now = now or timezone.now()
     source = Call.objects.select_related("access_mode").get(pk=source_id)
     values = {name: getattr(source, name) for name in CALL_FIELDS if name not in ("title", "slug")}
-    values["opens_at"] = max(source.opens_at, now)
+    values["opens_at"] = max(source.opens_at, now).replace(second=0, microsecond=0)
     values.update(title=title, slug=slug or slugify(title)[:120])
     criteria = [
         {"name": c.name, "description": c.description, "weight": c.weight, "threshold": c.threshold}
