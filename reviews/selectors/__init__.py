@@ -15,23 +15,42 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
 from allocations.applications.workflow import Status
-from allocations.models import Application, Call, CallCutoff, RubricCriterion
-from reviews import scoring
+from allocations.models import Application, RubricCriterion
 from reviews.models import (
     ACTIVE_ASSIGNMENT,
     AssignmentStatus,
     DeclaredConflict,
     PanelDecision,
-    RankMove,
     Review,
     ReviewAssignment,
     ReviewerProfile,
     ReviewStatus,
     RightToReply,
 )
+from reviews.selectors import boards as _boards
 from reviews.selectors import matching as _matching
+from reviews.selectors._common import (  # noqa: F401 (re-exported)
+    DECIDABLE,
+    PANEL_STATUSES,
+    REVIEWS_VISIBLE,
+    _reviews_prefetch,
+    criteria_of,
+    latest_submitted,
+    pure_criteria,
+    review_scores,
+)
 
-# The matching reads, re-exported: callers use ``selectors.<name>``.
+# The call managers' and the matching reads, re-exported: callers use ``selectors.<name>``.
+calls_for_management = _boards.calls_for_management
+call_for_management = _boards.call_for_management
+Board = _boards.Board
+call_board = _boards.call_board
+application_for_manager = _boards.application_for_manager
+PanelRow = _boards.PanelRow
+Panel = _boards.Panel
+panel = _boards.panel
+panel_rank_of = _boards.panel_rank_of
+
 ApplicationMatch = _matching.ApplicationMatch
 Suggestion = _matching.Suggestion
 SuggestionReport = _matching.SuggestionReport
@@ -44,25 +63,6 @@ matching_objective = _matching.matching_objective
 reviewer_pool = _matching.reviewer_pool
 suggestion_report = _matching.suggestion_report
 
-# Statuses in which the applicant reads the anonymised reviews (they are sent to every applicant once complete).
-REVIEWS_VISIBLE = frozenset(
-    {
-        Status.REVIEWS_COMPLETE,
-        Status.RIGHT_TO_REPLY,
-        Status.PANEL,
-        Status.APPROVED,
-        Status.WAITLISTED,
-        Status.REJECTED,
-        Status.OFFERED,
-        Status.ACCEPTED,
-        Status.DECLINED,
-        Status.ACTIVE,
-        Status.CLOSED,
-    }
-)
-PANEL_STATUSES = (Status.PANEL, Status.APPROVED, Status.WAITLISTED, Status.REJECTED)
-DECIDABLE = Status.PANEL
-
 
 def is_reviewer(user: User) -> bool:
     return user.is_authenticated and has_role(user, PlatformRole.REVIEWER)
@@ -70,31 +70,6 @@ def is_reviewer(user: User) -> bool:
 
 def is_call_manager(user: User) -> bool:
     return user.is_authenticated and has_role(user, PlatformRole.CALL_MANAGER)
-
-
-# --- Rubric and scores -------------------------------------------------------------------------------------------
-
-
-def criteria_of(call: Call) -> list[RubricCriterion]:
-    """The call's rubric in order (uses prefetched ``criteria`` when present)."""
-    return sorted(call.criteria.all(), key=lambda c: (c.position, c.id))
-
-
-def pure_criteria(criteria: list[RubricCriterion]) -> list[scoring.Criterion]:
-    return [scoring.Criterion(id=c.pk, weight=c.weight, threshold=c.threshold) for c in criteria]
-
-
-def review_scores(review: Review) -> dict[int, int]:
-    return {int(k): int(v) for k, v in (review.scores or {}).items()}
-
-
-def latest_submitted(reviews) -> Review | None:
-    submitted = [r for r in reviews if r.status == ReviewStatus.SUBMITTED]
-    return max(submitted, key=lambda r: r.version) if submitted else None
-
-
-def _reviews_prefetch() -> Prefetch:
-    return Prefetch("reviews", queryset=Review.objects.order_by("version"))
 
 
 # --- Reviewer ----------------------------------------------------------------------------------------------------
@@ -217,193 +192,6 @@ def review_progress(*, application: Application) -> dict:
         "reviews_visible": application.status in REVIEWS_VISIBLE,
         "decision": PanelDecision.objects.filter(application=application).first(),
     }
-
-
-# --- Call manager: boards and panel -------------------------------------------------------------------------------
-
-
-def calls_for_management() -> QuerySet[Call]:
-    """Published and closed calls with their counts of submitted applications by stage."""
-    return (
-        Call.objects.exclude(status="draft")
-        .select_related("access_mode")
-        .annotate(
-            to_check=Count(
-                "applications", filter=Q(applications__status__in=(Status.SUBMITTED, Status.ELIGIBILITY_CHECK))
-            ),
-            in_review=Count("applications", filter=Q(applications__status=Status.IN_REVIEW)),
-            in_panel=Count("applications", filter=Q(applications__status=Status.PANEL)),
-        )
-        .order_by("-opens_at", "title")
-    )
-
-
-def call_for_management(*, slug: str) -> Call:
-    return (
-        Call.objects.select_related("access_mode")
-        .prefetch_related(
-            Prefetch("criteria", queryset=RubricCriterion.objects.order_by("position", "id")),
-            Prefetch("cutoffs", queryset=CallCutoff.objects.order_by("at")),
-        )
-        .get(slug=slug)
-    )
-
-
-@dataclass
-class Board:
-    call: Call
-    counts: list[tuple[str, str, int]]  # (status, label, count)
-    applications: list[Application]
-    missing_reviews: int
-    overdue: int
-
-
-def call_board(*, call: Call, today: dt.date | None = None) -> Board:
-    """Per call: counts per status, then each submitted application with its reviews missing and overdue."""
-    today = today or timezone.localdate()
-    counts = dict(
-        Application.objects.filter(call=call)
-        .exclude(status=Status.DRAFT)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    applications = list(
-        Application.objects.filter(call=call)
-        .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
-        .select_related("organisation", "cutoff")
-        .annotate(
-            active_reviews=Count("review_assignments", filter=Q(review_assignments__status__in=ACTIVE_ASSIGNMENT)),
-            completed_reviews=Count(
-                "review_assignments", filter=Q(review_assignments__status=AssignmentStatus.COMPLETED)
-            ),
-            overdue_reviews=Count(
-                "review_assignments",
-                filter=Q(
-                    review_assignments__status__in=(AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED),
-                    review_assignments__due_on__lt=today,
-                ),
-            ),
-        )
-        .order_by("submitted_at", "pk")
-    )
-    required = call.access_mode.reviewers_required
-    missing = 0
-    for a in applications:
-        a.missing_reviews = max(required - a.completed_reviews, 0) if a.status == Status.IN_REVIEW else 0
-        a.unassigned = max(required - a.active_reviews, 0) if a.status == Status.IN_REVIEW else 0
-        missing += a.missing_reviews
-    return Board(
-        call=call,
-        counts=[(s.value, str(s.label), counts[s.value]) for s in Status if counts.get(s.value)],
-        applications=applications,
-        missing_reviews=missing,
-        overdue=sum(a.overdue_reviews for a in applications),
-    )
-
-
-def application_for_manager(*, pk: int) -> Application:
-    return Application.objects.select_related("call__access_mode", "organisation", "pi", "cutoff").get(pk=pk)
-
-
-@dataclass
-class PanelRow:
-    rank: int
-    application: Application
-    summary: scoring.Summary
-    weighted_text: str
-    minimum_text: str
-    criterion_texts: list[str]
-    review_count: int
-    moves: list[RankMove]
-    decision: PanelDecision | None
-
-    @property
-    def flagged(self) -> bool:
-        return self.summary.flagged
-
-
-@dataclass
-class Panel:
-    call: Call
-    cutoff: CallCutoff | None
-    criteria: list[RubricCriterion]
-    rows: list[PanelRow]
-    threshold_text: str
-
-
-def panel(*, call: Call, cutoff: CallCutoff | None = None) -> Panel:
-    """The ranked list of a call (one cut-off batch when given): applications in the panel and decided ones.
-
-    Five queries whatever the number of applications (the call's rubric comes prefetched or costs one more).
-    """
-    criteria = criteria_of(call)
-    pure = pure_criteria(criteria)
-    applications = (
-        Application.objects.filter(call=call, status__in=PANEL_STATUSES)
-        .select_related("organisation", "panel_decision")
-        .prefetch_related(
-            Prefetch(
-                "review_assignments",
-                queryset=ReviewAssignment.objects.filter(status=AssignmentStatus.COMPLETED).prefetch_related(
-                    _reviews_prefetch()
-                ),
-            ),
-            Prefetch("rank_moves", queryset=RankMove.objects.select_related("moved_by").order_by("created_at", "id")),
-        )
-    )
-    if cutoff is not None:
-        applications = applications.filter(cutoff=cutoff)
-    applications = list(applications)
-    summaries: dict[int, scoring.Summary] = {}
-    counts: dict[int, int] = {}
-    all_moves: list[RankMove] = []
-    for a in applications:
-        reviews = [latest_submitted(list(x.reviews.all())) for x in a.review_assignments.all()]
-        score_sets = [review_scores(r) for r in reviews if r is not None]
-        score_sets = [s for s in score_sets if all(c.id in s for c in pure)]
-        summaries[a.pk] = scoring.summarise(score_sets, pure)
-        counts[a.pk] = len(score_sets)
-        all_moves.extend(a.rank_moves.all())
-    all_moves.sort(key=lambda m: (m.created_at, m.pk))
-    order = scoring.rank(
-        [scoring.Candidate(id=a.pk, submitted_at=a.submitted_at, summary=summaries[a.pk]) for a in applications],
-        [(m.application_id, m.position) for m in all_moves],
-    )
-    by_id = {a.pk: a for a in applications}
-    rows = []
-    for position, app_id in enumerate(order, start=1):
-        a = by_id[app_id]
-        s = summaries[app_id]
-        rows.append(
-            PanelRow(
-                rank=position,
-                application=a,
-                summary=s,
-                weighted_text=scoring.as_decimal_text(s.weighted),
-                minimum_text=scoring.as_decimal_text(s.minimum),
-                criterion_texts=[scoring.as_decimal_text(s.criterion_means.get(c.pk)) for c in criteria],
-                review_count=counts[app_id],
-                moves=list(a.rank_moves.all()),
-                decision=getattr(a, "panel_decision", None),
-            )
-        )
-    weights = sum(c.weight for c in criteria)
-    threshold = (
-        scoring.as_decimal_text(
-            scoring.weighted_score({c.pk: c.threshold for c in criteria}, pure) if weights else None
-        )
-        if criteria
-        else "—"
-    )
-    return Panel(call=call, cutoff=cutoff, criteria=criteria, rows=rows, threshold_text=threshold)
-
-
-def panel_rank_of(*, application: Application) -> int:
-    """The application's position in its call and cut-off panel list right now."""
-    call = Call.objects.prefetch_related("criteria").get(pk=application.call_id)
-    result = panel(call=call, cutoff=application.cutoff)
-    return next((row.rank for row in result.rows if row.application.pk == application.pk), len(result.rows) + 1)
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------------
