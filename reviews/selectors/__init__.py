@@ -60,6 +60,7 @@ assignment_suggestion = _matching.assignment_suggestion
 conflict_reason = _matching.conflict_reason
 fresh_affinity = _matching.fresh_affinity
 matching_objective = _matching.matching_objective
+reviewer_declarations = _matching.reviewer_declarations
 reviewer_pool = _matching.reviewer_pool
 suggestion_report = _matching.suggestion_report
 

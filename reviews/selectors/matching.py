@@ -164,6 +164,15 @@ def assignable_reviewers(*, application: Application) -> list[tuple[User, str | 
     return result
 
 
+def reviewer_declarations(*, user: User):
+    """The reviewer's own publications, affiliations and relationships (only they see them)."""
+    return {
+        "publications": list(Publication.objects.filter(user=user)),
+        "affiliations": list(Affiliation.objects.filter(user=user).select_related("organisation")),
+        "relationships": list(DeclaredRelationship.objects.filter(reviewer=user).select_related("person")),
+    }
+
+
 # --- Affinity documents ------------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations.models import Call
+from portal import outbox
 from reviews import affinity as affinity_rules
 from reviews import matching, selectors
 from reviews.models import (
@@ -51,11 +52,10 @@ def affinities_compute(*, call_id: int, now=None) -> CallAffinity:
 
 
 def affinities_request(*, call: Call, by: User) -> None:
-    """A call manager asks for the call's affinities; the task runs after commit."""
+    """A call manager asks for the call's affinities; the task is published after commit (outbox)."""
     _require_call_manager(by)
-    from reviews.tasks import compute_affinities
-
-    transaction.on_commit(lambda: compute_affinities.delay(call.pk))
+    with transaction.atomic():
+        outbox.enqueue("reviews.matching.compute_affinities", call_id=call.pk)
 
 
 def matching_objective_set(*, call: Call, objective: str, by: User) -> CallMatchingSetting:

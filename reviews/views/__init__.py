@@ -95,7 +95,8 @@ def reviewer_profile(request):
             "research_interests": profile.research_interests,
         }
     initial["publications"] = "\n".join(
-        f"{p.title} | {p.doi}" if p.doi else p.title for p in request.user.publications.all()
+        f"{p.title} | {p.doi}" if p.doi else p.title
+        for p in selectors.reviewer_declarations(user=request.user)["publications"]
     )
     form = ReviewerProfileForm(initial=initial)
     conflict_form = DeclaredConflictForm()

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from portal.forms import apply_service_errors
 from reviews import selectors, services
 from reviews.forms import AffiliationForm, RelationshipForm
-from reviews.models import Affiliation, DeclaredRelationship
 
 
 @login_required
@@ -38,8 +37,7 @@ def reviewer_ties(request):
         {
             "affiliation_form": affiliation_form,
             "relationship_form": relationship_form,
-            "affiliations": Affiliation.objects.filter(user=request.user).select_related("organisation"),
-            "relationships": DeclaredRelationship.objects.filter(reviewer=request.user).select_related("person"),
+            **selectors.reviewer_declarations(user=request.user),
         },
         status=400 if action else 200,
     )

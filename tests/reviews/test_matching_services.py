@@ -58,12 +58,16 @@ def test_the_task_computes_affinities_once_per_content(in_review, bob, dave, eri
 def test_requesting_affinities_enqueues_the_task_after_commit(
     in_review, carol, bob, django_capture_on_commit_callbacks
 ):
+    from portal.models import OutboxMessage
+
+    ours = OutboxMessage.objects.filter(task="reviews.matching.compute_affinities")
     with django_capture_on_commit_callbacks() as callbacks:
         services.affinities_request(call=in_review.call, by=carol)
     assert len(callbacks) == 1
+    assert ours.get().kwargs == {"call_id": in_review.call.pk}
     with pytest.raises(PermissionDenied), django_capture_on_commit_callbacks() as refused:
         services.affinities_request(call=in_review.call, by=bob)
-    assert refused == []
+    assert refused == [] and ours.count() == 1
 
 
 def test_conflicts_beyond_the_organisation_are_never_suggested(in_review, alice, bob, dave, erin, carol):
