@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role, is_allocation_admin, is_platform_staff
 from allocations.applications.workflow import Status
+from allocations.capacity.slices import award_slices, project_from, slice_for
 from allocations.capacity.solver import Reason
 from allocations.models import Application, Call
 from allocations.models.capacity import (
     AllocationResult,
     AllocationRun,
+    Award,
     CapacityPeriod,
     Grant,
     GrantStatus,
@@ -121,24 +123,45 @@ def candidate_applications(*, pool: Pool) -> QuerySet[Application]:
             Q(preferred_gigafactory_id=period.gigafactory_id) | Q(on_gigafactory, preferred_gigafactory__isnull=True)
         )
         .exclude(Exists(Grant.objects.filter(application_id=OuterRef("pk"), period_id=period.pk)))
+        .exclude(Exists(Award.objects.filter(application_id=OuterRef("pk"))))
+        .filter(Q(start_month__isnull=True) | Q(start_month__lt=period.ends_on))
         .annotate(panel_rank=Coalesce(F("panel_decision__rank"), UNRANKED))
     )
 
 
 def inputs_snapshot(*, pool: Pool) -> tuple[dict, str]:
     """What a run of ``pool`` computes from, and its SHA-256: the pool's free balance and, per candidate application
-    ``[id, rank, requested, minimum, submitted]`` (GPU-seconds; submission time in microseconds). Two queries."""
+    whose project overlaps the period, ``[id, rank, requested, minimum, submitted, total, starts_on, ends_on]``:
+    the request's and minimum's slices for this period, the whole request and the dates the award would cover
+    (GPU-seconds; submission time in microseconds). Two queries."""
+    period = pool.period
+    quarter = (period.year, period.quarter)
     account = Account.objects.get(pk=pool.account_id)
     rows = []
-    for pk, rank, requested, minimum, submitted_at in (
+    for pk, rank, requested, minimum, submitted_at, start_month, months in (
         candidate_applications(pool=pool)
         .order_by("pk")
-        .values_list("pk", "panel_rank", "requested_gpu_hours", "minimum_gpu_hours", "submitted_at")
+        .values_list(
+            "pk",
+            "panel_rank",
+            "requested_gpu_hours",
+            "minimum_gpu_hours",
+            "submitted_at",
+            "start_month",
+            "duration_months",
+        )
     ):
-        requested_s = gpu_seconds(requested)
-        minimum_s = min(gpu_seconds(minimum or 0), requested_s)
+        covers = project_from(start_month, months, (period.starts_on, period.ends_on))
+        if covers is None:
+            continue
+        total = gpu_seconds(requested)
+        requested_s = slice_for(award_slices(total, *covers), *quarter).seconds
+        if requested_s == 0:
+            continue  # nothing of the request falls in this period
+        minimum_total = min(gpu_seconds(minimum or 0), total)
+        minimum_s = min(slice_for(award_slices(minimum_total, *covers), *quarter).seconds, requested_s)
         submitted = int(submitted_at.timestamp() * 1_000_000) if submitted_at else 0
-        rows.append([pk, rank, requested_s, minimum_s, submitted])
+        rows.append([pk, rank, requested_s, minimum_s, submitted, total, covers[0].isoformat(), covers[1].isoformat()])
     snapshot = {"pool": pool.pk, "balance": pool_balance(account), "requests": rows}
     return snapshot, snapshot_hash(snapshot)
 

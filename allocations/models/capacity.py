@@ -18,6 +18,7 @@ __all__ = [
     "POLICY_CHOICES",
     "AllocationResult",
     "AllocationRun",
+    "Award",
     "CapacityPeriod",
     "Grant",
     "GrantStatus",
@@ -248,6 +249,7 @@ class AllocationResult(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=[(r.value, r.value) for r in Reason])
     available_seconds = models.BigIntegerField(_("available when considered (GPU-seconds)"))
     share_bp = models.PositiveIntegerField(_("common share (basis points)"), default=0)
+    award_seconds = models.BigIntegerField(_("award over the project (GPU-seconds)"), default=0)
 
     class Meta:
         verbose_name = _("allocation result")
@@ -270,6 +272,53 @@ class AllocationResult(models.Model):
         return f"{self.run_id}/{self.position}: {self.granted_seconds}"
 
 
+class Award(models.Model):
+    """The allocation decision for an application: GPU-seconds for the whole project (from its start month for its
+    duration, clipped to the first period it was allocated in), delivered as one grant per capacity period the
+    project overlaps (its slices, see ``allocations.capacity.slices``). Slices of periods not created yet are
+    commitments: they are granted first when their period is split into pools."""
+
+    application = models.OneToOneField("allocations.Application", on_delete=models.PROTECT, related_name="award")
+    gigafactory = models.ForeignKey(
+        "allocations.Gigafactory", on_delete=models.PROTECT, related_name="awards", verbose_name=_("Gigafactory")
+    )
+    kind = models.CharField(_("pool kind"), max_length=20, choices=PoolKind.choices)
+    access_mode = models.ForeignKey(
+        "allocations.AccessMode", on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
+    )
+    partner = models.ForeignKey("ledger.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    total_seconds = models.BigIntegerField(_("award (GPU-seconds)"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends before"))
+    run = models.ForeignKey(
+        "AllocationRun", on_delete=models.PROTECT, null=True, blank=True, related_name="awards", verbose_name=_("run")
+    )
+    justification = models.TextField(_("justification"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_seconds__gt=0), name="award_positive"),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="award_ends_after_start"),
+            models.CheckConstraint(
+                condition=(Q(kind="open_access") & Q(access_mode__isnull=False) & Q(partner__isnull=True))
+                | (Q(kind="partner") & Q(partner__isnull=False) & Q(access_mode__isnull=True)),
+                name="award_kind_matches_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Award %(pk)s: %(hours)s GPU-h") % {"pk": self.pk, "hours": self.total_hours}
+
+    @property
+    def total_hours(self) -> int:
+        return _hours(self.total_seconds)
+
+
 class GrantStatus(models.TextChoices):
     OFFERED = "offered", _("Offered")
     ACCEPTED = "accepted", _("Accepted")
@@ -280,7 +329,8 @@ class GrantStatus(models.TextChoices):
 
 
 class Grant(models.Model):
-    """GPU-hours granted to an application on one Gigafactory for one period: an offer until the PI accepts."""
+    """GPU-hours granted to an application on one Gigafactory for one period: an offer until the PI accepts. A slice
+    of the application's award; its dates are the period's clipped to the project."""
 
     application = models.ForeignKey("allocations.Application", on_delete=models.PROTECT, related_name="grants")
     gigafactory = models.ForeignKey(
@@ -290,7 +340,12 @@ class Grant(models.Model):
         CapacityPeriod, on_delete=models.PROTECT, related_name="grants", verbose_name=_("period")
     )
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="grants", verbose_name=_("pool"))
-    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="grants", verbose_name=_("run"))
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="grants", verbose_name=_("run")
+    )
+    award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, null=True, blank=True, related_name="slices", verbose_name=_("award")
+    )
     granted_seconds = models.BigIntegerField(_("granted (GPU-seconds)"))
     slurm_account = models.CharField(_("Slurm account"), max_length=40)
     starts_on = models.DateField(_("starts on"))

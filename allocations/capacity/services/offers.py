@@ -61,19 +61,32 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
             )
         if now >= grant.respond_by:
             raise ValidationError(_("The deadline to answer this offer has passed."))
-        grant.status = GrantStatus.ACCEPTED if accept else GrantStatus.DECLINED
-        grant.responded_at, grant.responded_by = now, by
-        grant.save(update_fields=["status", "responded_at", "responded_by"])
-        if not accept:
-            _return_to_pool(grant, why="declined", by=by)
-        elif grant.starts_on <= timezone.localdate(now):
-            _activate(grant, application, now=now)
+        # The answer covers the whole award: every slice still on offer follows it.
+        slices = [grant]
+        if grant.award_id:
+            slices += list(
+                Grant.objects.select_for_update(of=("self",))
+                .select_related("pool")
+                .filter(award_id=grant.award_id, status=GrantStatus.OFFERED)
+                .exclude(pk=grant.pk)
+                .order_by("starts_on")
+            )
+        for piece in slices:
+            piece.status = GrantStatus.ACCEPTED if accept else GrantStatus.DECLINED
+            piece.responded_at, piece.responded_by = now, by
+            piece.save(update_fields=["status", "responded_at", "responded_by"])
+            if not accept:
+                _return_to_pool(piece, why="declined", by=by)
+            elif piece.starts_on <= timezone.localdate(now):
+                _activate(piece, application, now=now)
         enqueue(REFRESH_SUMMARY, trigger="offer_respond")  # the grant's status is part of the summary
     return grant
 
 
 def _activate(grant: Grant, application: Application, *, now) -> None:
-    application_transition(application_id=application.pk, action=Action.ACTIVATE, by=None, now=now)
+    application.refresh_from_db(fields=["status"])
+    if transition_for(application.status, Action.ACTIVATE) is not None:  # a later slice of an active award
+        application_transition(application_id=application.pk, action=Action.ACTIVATE, by=None, now=now)
     grant.status = GrantStatus.ACTIVE
     grant.save(update_fields=["status"])
 
@@ -102,13 +115,14 @@ def offers_expire(*, now=None) -> int:
             grant, application = _lock_grant(grant_id)
             if grant.status != GrantStatus.OFFERED or grant.respond_by > now:
                 continue
-            application_transition(
-                application_id=application.pk,
-                action=Action.EXPIRE,
-                by=None,
-                comment="offer not answered by the deadline",
-                now=now,
-            )
+            if transition_for(application.status, Action.EXPIRE) is not None:  # else another slice expired it
+                application_transition(
+                    application_id=application.pk,
+                    action=Action.EXPIRE,
+                    by=None,
+                    comment="offer not answered by the deadline",
+                    now=now,
+                )
             grant.status = GrantStatus.EXPIRED
             grant.save(update_fields=["status"])
             _return_to_pool(grant, why="expired", by=None)

@@ -15,6 +15,7 @@ from allocations.capacity.services._common import (
     _transfer_id,
     gpu_ledger,
 )
+from allocations.capacity.services.awards import commitments_grant
 from allocations.capacity.split import period_capacity, quarter_bounds, split_pools
 from allocations.models import AccessMode, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
@@ -111,11 +112,15 @@ def period_create(
     return period
 
 
-def period_split(*, period_id: int, open_shares_bp: dict[int, int], entitlements_on, by: User) -> list[Pool]:
+def period_split(
+    *, period_id: int, open_shares_bp: dict[int, int], entitlements_on, by: User, scale_commitments: bool = False
+) -> list[Pool]:
     """Split a period's capacity into pools, once: each access mode's open-access pool gets the basis points the
     admin sets; partner pools share the rest by the partners' paid-in contributions at the end of
     ``entitlements_on``. Largest remainder, so the pools sum exactly to the capacity; one ledger transfer per pool
-    from the capacity account, all in one linked chain. Pools of zero size are not created."""
+    from the capacity account, all in one linked chain. Pools of zero size are not created. Then the slices of
+    awards already made are granted from their pools first (see ``commitments_grant``: refused when they do not
+    fit, unless ``scale_commitments``), so a run of the period sees only what is left."""
     _require_admin(by)
     open_shares_bp = {int(k): int(v) for k, v in open_shares_bp.items()}
     if any(v < 0 for v in open_shares_bp.values()):
@@ -196,4 +201,5 @@ def period_split(*, period_id: int, open_shares_bp: dict[int, int], entitlements
         _post(specs, by=by)
         period.entitlements_on = entitlements_on
         period.save(update_fields=["entitlements_on"])
+        commitments_grant(period=period, scale=scale_commitments, by=by)
     return pools

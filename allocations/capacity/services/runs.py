@@ -15,18 +15,10 @@ from accounts.models import User
 from allocations.applications.services import applications_transition
 from allocations.applications.workflow import Action
 from allocations.capacity import selectors
-from allocations.capacity.services._common import (
-    REFRESH_SUMMARY,
-    _new_account,
-    _post,
-    _require_admin,
-    _transfer_id,
-    gpu_ledger,
-)
+from allocations.capacity.services._common import REFRESH_SUMMARY, _require_admin
+from allocations.capacity.services.awards import award_totals, awards_from_run
 from allocations.capacity.solver import Policy, Request, allocate
-from allocations.models.capacity import AllocationResult, AllocationRun, Grant, Outcome, Pool, PoolKind, RunStatus
-from ledger.engine import TransferSpec
-from ledger.models import Account, AccountCode, OwnerKind, TransferCode
+from allocations.models.capacity import AllocationResult, AllocationRun, Outcome, Pool, PoolKind, RunStatus
 from portal.outbox import enqueue
 from portal.text import inline_label
 
@@ -93,11 +85,13 @@ def run_execute(*, run_id: int) -> str:
             run.locked_at = timezone.now()
             snapshot, digest = selectors.inputs_snapshot(pool=run.pool)
             requests = [
-                Request(id=i, rank=r, requested=q, minimum=m, submitted=s) for i, r, q, m, s in snapshot["requests"]
+                Request(id=i, rank=r, requested=q, minimum=m, submitted=s)
+                for i, r, q, m, s, *_project in snapshot["requests"]
             ]
             result = allocate(requests, snapshot["balance"], run.policy)
             _pause_for_tests()
             ranks = {row[0]: row[1] for row in snapshot["requests"]}
+            totals = award_totals(snapshot["requests"], result.allocations, period=run.pool.period)
             AllocationResult.objects.bulk_create(
                 (
                     AllocationResult(
@@ -114,6 +108,7 @@ def run_execute(*, run_id: int) -> str:
                         reason=a.reason.value,
                         available_seconds=a.available,
                         share_bp=a.share_bp,
+                        award_seconds=totals[a.id],
                     )
                     for a in result.allocations
                 ),
@@ -146,10 +141,6 @@ def _decided(run: AllocationRun, by: User) -> None:
         )
 
 
-def _slurm_account(application_id: int, reference: str | None) -> str:
-    return (reference or f"gap-app-{application_id}").lower()
-
-
 def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS) -> AllocationRun:
     """Turn a computed run into offers, in one transaction: re-check that the pool balance and the candidate
     applications did not change since the run (else refuse: run the pool again), create one grant per granted
@@ -167,7 +158,6 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
         run = AllocationRun.objects.select_for_update(of=("self",)).select_related("pool__period").get(pk=run_id)
         _decided(run, by)
         pool = run.pool
-        period = pool.period
         _snapshot, digest = selectors.inputs_snapshot(pool=pool)
         if digest != run.inputs_hash:
             raise ValidationError(
@@ -178,56 +168,22 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
                 ),
                 code="stale",
             )
-        granted = dict(
+        results = list(
             AllocationResult.objects.filter(run=run, granted_seconds__gt=0).values_list(
-                "application_id", "granted_seconds"
+                "application_id", "granted_seconds", "award_seconds"
             )
         )
-        applications = applications_transition(application_ids=list(granted), action=Action.OFFER, by=by, now=now)
-        ledger = gpu_ledger()
-        accounts = [
-            _new_account(
-                code=AccountCode.GRANT,
-                owner_kind=OwnerKind.GRANT,
-                owner_ref=f"grant:{a.pk}:{period.pk}",
-                name=f"{_slurm_account(a.pk, a.reference)} {period}",
-                ledger=ledger,
-            )
-            for a in applications
-        ]
-        Account.objects.bulk_create(accounts, batch_size=5000)
-        respond_by = now + timezone.timedelta(days=offer_days)
-        grants = [
-            Grant(
-                application_id=a.pk,
-                gigafactory_id=period.gigafactory_id,
-                period=period,
-                pool=pool,
-                run=run,
-                granted_seconds=granted[a.pk],
-                slurm_account=_slurm_account(a.pk, a.reference),
-                starts_on=period.starts_on,
-                ends_on=period.ends_on,
-                offered_at=now,
-                respond_by=respond_by,
-                account=account,
-            )
-            for a, account in zip(applications, accounts, strict=True)
-        ]
-        Grant.objects.bulk_create(grants, batch_size=5000)
-        _post(
-            [
-                TransferSpec(
-                    id=_transfer_id(f"grant:{grant.pk}"),
-                    debit_account_id=pool.account_id,
-                    credit_account_id=grant.account_id,
-                    amount=grant.granted_seconds,
-                    ledger_id=ledger.pk,
-                    code=TransferCode.GRANT,
-                    user_data=f"grant {grant.pk} run {run.pk}",
-                )
-                for grant in grants
-            ],
+        projects = {row[0]: (row[6], row[7]) for row in run.inputs["requests"]}
+        applications = applications_transition(
+            application_ids=[r[0] for r in results], action=Action.OFFER, by=by, now=now
+        )
+        awards_from_run(
+            run=run,
+            applications=applications,
+            results=results,
+            projects=projects,
+            now=now,
+            respond_by=now + timezone.timedelta(days=offer_days),
             by=by,
         )
         run.status = RunStatus.COMMITTED
