@@ -4,10 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, Invitation, Membership, Organisation, RevocationReason, User
 from accounts.tokens import credentials_changed
+from audit.admin import AuditedAdminMixin
+from audit.models import ObjectType
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    audit_object_type = ObjectType.USER
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
@@ -43,7 +46,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_object_type = ObjectType.ORGANISATION
+    audit_inlines = {Membership: ObjectType.MEMBERSHIP}
     list_display = ["legal_name", "short_name", "country", "type", "vat_number", "pic", "created_at"]
     list_filter = ["type", "country"]
     search_fields = ["legal_name", "short_name", "vat_number", "pic"]
@@ -51,7 +56,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_object_type = ObjectType.MEMBERSHIP
     list_display = ["organisation", "user", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["organisation__legal_name", "user__email"]

@@ -19,6 +19,8 @@ from accounts.models import (
     User,
 )
 from accounts.tokens import api_token_create, api_token_revoke  # noqa: F401  (the token services live there)
+from audit.models import ObjectType
+from audit.services import diff, record, snapshot
 from portal.emails import queue_templated_email
 from portal.links import absolute_url
 
@@ -48,7 +50,9 @@ def organisation_create(*, by: User, **fields) -> Organisation:
     try:
         with transaction.atomic():
             organisation.save()
-            Membership.objects.create(organisation=organisation, user=by, role=MembershipRole.OWNER)
+            membership = Membership.objects.create(organisation=organisation, user=by, role=MembershipRole.OWNER)
+            _record_organisation(by, organisation, "created", diff({}, snapshot(organisation, ORGANISATION_FIELDS)))
+            _record_membership(by, membership, "created", {"user": [None, by.email], "role": [None, membership.role]})
     except IntegrityError:
         # Two registrations of one VAT number at once: the unique constraint decides, the loser gets a 400.
         raise _duplicate_vat_error()
@@ -61,14 +65,40 @@ def organisation_update(*, organisation: Organisation, by: User, **fields) -> Or
     try:
         with transaction.atomic():
             organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+            before = snapshot(organisation, ORGANISATION_FIELDS)
             for name, value in fields.items():
                 if name in ORGANISATION_FIELDS:
                     setattr(organisation, name, value)
             organisation.full_clean()
             organisation.save()
+            changes = diff(before, snapshot(organisation, ORGANISATION_FIELDS))
+            if changes:
+                _record_organisation(by, organisation, "changed", changes)
     except IntegrityError:
         raise _duplicate_vat_error()
     return organisation
+
+
+def _record_organisation(by: User, organisation: Organisation, verb: str, changes: dict) -> None:
+    record(
+        actor=by,
+        action=f"organisation.{verb}",
+        object_type=ObjectType.ORGANISATION,
+        object_id=organisation.pk,
+        object_label=organisation.legal_name,
+        changes=changes,
+    )
+
+
+def _record_membership(by: User, membership: Membership, verb: str, changes: dict) -> None:
+    record(
+        actor=by,
+        action=f"membership.{verb}",
+        object_type=ObjectType.MEMBERSHIP,
+        object_id=membership.pk,
+        object_label=f"{membership.user.email} @ {membership.organisation.legal_name}",
+        changes=changes,
+    )
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -152,9 +182,13 @@ def _respond(*, token: str, by: User, accept: bool) -> Invitation:
         invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
         invitation_check(invitation=invitation, by=by)
         if accept:
-            Membership.objects.get_or_create(
+            membership, created = Membership.objects.get_or_create(
                 organisation=invitation.organisation, user=by, defaults={"role": invitation.role}
             )
+            if created:
+                _record_membership(
+                    by, membership, "created", {"user": [None, by.email], "role": [None, membership.role]}
+                )
         invitation.status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
         invitation.responded_at = timezone.now()
         invitation.responded_by = by
@@ -215,6 +249,8 @@ def membership_set_role(*, membership: Membership, role: str, by: User) -> Membe
         membership = _lock_membership(membership.pk)
         if membership.role == MembershipRole.OWNER and role != MembershipRole.OWNER and len(owners) <= 1:
             raise ValidationError(_("An organisation needs at least one owner. Make someone else owner first."))
+        if membership.role != role:
+            _record_membership(by, membership, "changed", {"role": [membership.role, role]})
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -232,6 +268,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
                 _("You are the last owner of %(org)s. Make another member owner before leaving.")
                 % {"org": membership.organisation}
             )
+        _record_membership(by, membership, "deleted", {"user": [membership.user.email, None]})
         membership.delete()
 
 

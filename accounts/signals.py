@@ -9,6 +9,8 @@ from django.dispatch import receiver
 from accounts.mfa import mark_session_user, record_enrolment
 from accounts.models import RevocationReason
 from accounts.tokens import credentials_changed
+from audit.models import ObjectType
+from audit.services import record
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.mark_logged_in_user")
@@ -33,5 +35,14 @@ def password_ends_credentials(sender, request, user, **kwargs):
 
 @receiver(authenticator_added, dispatch_uid="accounts.authenticator_added_ends_credentials")
 @receiver(authenticator_removed, dispatch_uid="accounts.authenticator_removed_ends_credentials")
-def authenticator_ends_credentials(sender, request, user, authenticator, **kwargs):
+def authenticator_ends_credentials(sender, request, user, authenticator, signal, **kwargs):
+    verb = "added" if signal is authenticator_added else "removed"
+    record(
+        actor=user,
+        action=f"authenticator.{verb}",
+        object_type=ObjectType.AUTHENTICATOR,
+        object_id=authenticator.pk or "",
+        object_label=f"{authenticator.type} of {user.email}",
+        changes={"type": [None, authenticator.type] if verb == "added" else [authenticator.type, None]},
+    )
     credentials_changed(user, reason=RevocationReason.AUTHENTICATOR, request=request)

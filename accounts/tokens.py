@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, RevocationReason, TokenScope, User
 from accounts.roles import holds_staff_role
+from audit.models import ObjectType
+from audit.services import record
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
@@ -78,6 +80,9 @@ def api_token_create(
         scopes=[scope for scope in TokenScope.values if scope in scopes],
         expires_at=now + dt.timedelta(days=days),
     )
+    _record(
+        user, token, "created", {"scopes": [None, token.scopes], "expires_at": [None, token.expires_at.isoformat()]}
+    )
     return token, raw
 
 
@@ -88,6 +93,7 @@ def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
         token.revoked_at = timezone.now()
         token.revoked_reason = RevocationReason.BY_USER
         token.save(update_fields=["revoked_at", "revoked_reason"])
+        _record(by, token, "revoked", {"revoked_reason": [None, token.revoked_reason]})
     return token
 
 
@@ -107,6 +113,28 @@ def credentials_changed(user: User, *, reason: str, request=None) -> int:
     User.objects.filter(pk=user.pk).update(credentials_version=F("credentials_version") + 1)
     user.credentials_version = User.objects.values_list("credentials_version", flat=True).get(pk=user.pk)
     revoked = revoke_all_tokens(user, reason=reason)
+    actor = (
+        getattr(request, "user", None) if getattr(getattr(request, "user", None), "is_authenticated", False) else user
+    )
+    record(
+        actor=actor,
+        action="user.credentials_changed",
+        object_type=ObjectType.USER,
+        object_id=user.pk,
+        object_label=user.email,
+        changes={"reason": [None, reason], "tokens_revoked": [None, revoked]},
+    )
     if user.is_active and getattr(getattr(request, "user", None), "pk", None) == user.pk:
         update_session_auth_hash(request, user)  # the session that made the change stays signed in
     return revoked
+
+
+def _record(by: User, token: ApiToken, verb: str, changes: dict) -> None:
+    record(
+        actor=by,
+        action=f"token.{verb}",
+        object_type=ObjectType.TOKEN,
+        object_id=token.pk,
+        object_label=f"{token.name} ({token.key_prefix}…) of {token.user.email}",
+        changes=changes,
+    )

@@ -16,6 +16,8 @@ from allocations.models import (
     ReferenceCounter,
     RubricCriterion,
 )
+from audit.admin import AuditedAdminMixin
+from audit.models import ObjectType
 
 
 @admin.register(Gigafactory)
@@ -74,7 +76,8 @@ class CallAdminForm(forms.ModelForm):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_object_type = ObjectType.CALL
     form = CallAdminForm
     list_display = ["title", "access_mode", "status", "opens_at", "is_continuous", "max_applications_per_organisation"]
     list_filter = ["status", "access_mode", "is_continuous", "gigafactories"]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "allocations",
     "reviews",
     "ledger",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from allocations.capacity import api as capacity_api
 from allocations.dashboards import api as dashboard_api
 from allocations.usage import agent_api
 from allocations.usage import api as usage_api
+from audit import api as audit_api
 from ledger import api as ledger_api
 from portal import views
 from reviews import api as reviews_api
@@ -48,6 +49,7 @@ api_v1 = [
     *dashboard_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,
+    *audit_api.urlpatterns,
     path("", include(router.urls)),
 ]
 
@@ -67,6 +69,7 @@ urlpatterns = [
     path("", include("allocations.urls")),
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),
+    path("", include("audit.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="swagger-ui"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.admin import UserAdmin
 from accounts.models import ApiToken, RevocationReason, User
 from accounts.tokens import api_token_create
+from audit.models import AuditEvent
 from tests.accounts.helpers import activate_totp_with_client
 from tests.accounts.test_api_tokens import _create_on_profile
 from tests.conftest import login_staff
@@ -98,9 +99,12 @@ def test_deactivating_a_user_revokes_tokens_and_ends_sessions(alice, db):
     request = RequestFactory().post("/admin/accounts/user/")
     request.user, request.session = root, {}
     alice.is_active = False
-    form = type("Form", (), {"changed_data": ["is_active"]})()
+    form = type("Form", (), {"changed_data": ["is_active"], "initial": {"is_active": True}})()
+    form.cleaned_data = {"is_active": False}
     UserAdmin(User, site).save_model(request, alice, form, change=True)
     _assert_ended(other, key, RevocationReason.DEACTIVATED, alice)
+    event = AuditEvent.objects.get(action="user.changed")
+    assert (event.actor, event.changes) == (root, {"is_active": [True, False]})
 
 
 def test_a_read_token_cannot_write(client, alice):
