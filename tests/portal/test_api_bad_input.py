@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
-from allocations.models import Application
+from allocations.models import Application, Call
 from allocations.models.capacity import AllocationRun, Grant
 from allocations.models.usage import Cluster
 from reviews.models import Review, ReviewAssignment
@@ -47,6 +47,8 @@ def _ids(path: str) -> list[str]:
     collection = path.split("/")[3]
     if collection == "clusters":  # by name
         return [*Cluster.objects.order_by("pk").values_list("name", flat=True)[:2], "no-such-cluster"]
+    if collection == "calls":  # by slug
+        return [*Call.objects.order_by("pk").values_list("slug", flat=True)[:3], "no-such-call"]
     pks = list(MODELS[collection].objects.order_by("pk").values_list("pk", flat=True)[:4])
     return [str(pk) for pk in pks] + ["999999"]
 
