@@ -204,12 +204,27 @@ def run_results(*, run: AllocationRun) -> QuerySet[AllocationResult]:
             "reason",
             "available_seconds",
             "share_bp",
+            "award_seconds",
             "application__reference",
             "application__title",
             "application__organisation__legal_name",
         )
         .order_by("position")
     )
+
+
+def award_slices_of(*, grant: Grant) -> list[Grant]:
+    """The slices of the grant's award in date order, each with ``used_seconds`` (its burn-down: what its ledger
+    account has paid out to usage); empty for a grant without an award. Two queries."""
+    if not grant.award_id:
+        return []
+    slices = list(
+        Grant.objects.filter(award_id=grant.award_id).select_related("period", "account").order_by("starts_on")
+    )
+    for piece in slices:
+        piece.used_seconds = piece.account.debits_posted
+        piece.left_seconds = pool_balance(piece.account)
+    return slices
 
 
 def hours(seconds: int) -> str:
@@ -265,15 +280,18 @@ def with_explanations(results, *, count: int) -> list[AllocationResult]:
 
 
 def grants_for_user(*, user: User) -> QuerySet[Grant]:
-    """Grants of the applications of ``user``'s organisations, newest first."""
+    """Grants of the applications of ``user``'s organisations, newest offer first, the slices of one award
+    together in date order."""
     if not user.is_authenticated:
         return Grant.objects.none()
     return (
         Grant.objects.filter(
             Exists(Application.objects.filter(pk=OuterRef("application_id"), organisation__memberships__user=user))
         )
-        .select_related("application__organisation", "application__pi", "gigafactory", "period__gigafactory", "account")
-        .order_by("-offered_at", "-id")
+        .select_related(
+            "application__organisation", "application__pi", "gigafactory", "period__gigafactory", "account", "award"
+        )
+        .order_by("-offered_at", "application_id", "starts_on", "-id")
     )
 
 

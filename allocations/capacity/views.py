@@ -209,6 +209,7 @@ def grant_detail(request, pk: int):
         "can_answer": grant.status == GrantStatus.OFFERED and Role.PI in roles,
         "explanation": selectors.explanation(result, count=count) if result else "",
         "balance": selectors.pool_balance(grant.account),
+        "slices": selectors.award_slices_of(grant=grant),
     }
     return render(request, "allocations/grants/detail.html", context)
 

@@ -149,3 +149,24 @@ def test_one_answer_covers_every_slice_of_the_award(twelve_months, carol, alice,
     q3 = period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=3)
     assert not Grant.objects.filter(period=q3).exists()
     assert_ledger_invariants()
+
+
+def test_pages_show_the_award_its_slices_and_the_run_totals(twelve_months, carol, alice, gigafactory, client):
+    from django.urls import reverse
+
+    from tests.conftest import login_staff
+
+    application, q1_pool = twelve_months
+    run = committed_run(q1_pool, carol)
+    q2 = period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=2)
+    login_staff(client, carol)
+    table = client.get(reverse("capacity_run_detail", args=[run.pk])).content.decode()
+    assert "Award (whole project)" in table and "400,000" in table and "64,657" in table
+    client.force_login(alice)
+    first = Grant.objects.get(application=application, period=q1_pool.period)
+    page = client.get(reverse("grant_detail", args=[first.pk])).content.decode()
+    assert "Award: 400,000 GPU-h over the project" in page
+    assert "2027 Q1" in page and "2027 Q2" in page and "1 Feb 2027 – 1 Apr 2027" in page
+    mine = client.get(reverse("grant_list")).content.decode()
+    assert mine.count("award-row") == 1 and mine.count(application.reference) == 3  # one award, two slices
+    assert Grant.objects.filter(period=q2, application=application).exists()
