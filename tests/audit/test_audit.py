@@ -190,3 +190,13 @@ def test_the_page_is_paginated_with_a_bounded_number_of_queries(client, root, al
     assert "1 / 3" in response.content.decode()
     with django_assert_max_num_queries(12):
         assert len(client.get(API).json()["results"]) == 50
+
+
+def test_the_call_designer_writes_the_audit_trail(carol):
+    from allocations.applications.calls.services import call_update
+
+    call = CallFactory(title="Fast Lane 2027")
+    call_update(call_id=call.pk, by=carol, values={"summary": "Shorter runs."})
+    (event,) = AuditEvent.objects.filter(object_type=ObjectType.CALL, object_id=str(call.pk))
+    assert event.actor == carol and event.action.startswith("call.")
+    assert "summary" in str(event.changes)

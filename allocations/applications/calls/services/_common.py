@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import PlatformRole, has_role
 from allocations.models import Call, CallEvent, CallStatus
+from audit.models import ObjectType
+from audit.services import jsonable
+from audit.services import record as audit_record
 
 # After publishing only these fields of a call may change (plus its cut-offs and closing it early).
 EDITABLE_AFTER_PUBLISHING = frozenset({"summary", "description"})
@@ -26,5 +29,14 @@ def require_not_closed(call: Call) -> None:
 
 
 def record(call: Call, by: User, kind: str, **detail) -> CallEvent:
-    """The audit event of a change to a call (append-only)."""
-    return CallEvent.objects.create(call=call, actor=by, kind=kind, detail=detail)
+    """The audit event of a change to a call (append-only), also in the portal's audit trail (/staff/audit/)."""
+    event = CallEvent.objects.create(call=call, actor=by, kind=kind, detail=detail)
+    audit_record(
+        actor=by,
+        action=f"call.{kind}",
+        object_type=ObjectType.CALL,
+        object_id=call.pk,
+        object_label=call.title,
+        changes={name: [None, jsonable(value)] for name, value in event.detail.items()},
+    )
+    return event
