@@ -45,6 +45,8 @@ def _ids(path: str) -> list[str]:
     if "{" not in path:
         return [""]
     collection = path.split("/")[3]
+    if collection == "calls":  # by slug
+        return [*Call.objects.order_by("pk").values_list("slug", flat=True)[:2], "no-such-call"]
     if collection == "clusters":  # by name
         return [*Cluster.objects.order_by("pk").values_list("name", flat=True)[:2], "no-such-cluster"]
     if collection == "calls":  # by slug
