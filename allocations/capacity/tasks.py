@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from allocations.capacity import services as capacity_services
+from portal import outbox
 
 
 @shared_task(
@@ -15,10 +16,17 @@ def execute_allocation_run(run_id: int) -> str:
     return capacity_services.run_execute(run_id=run_id)
 
 
-@shared_task(name="allocations.capacity.send_offer_emails")
-def send_offer_emails(run_id: int) -> int:
-    """Queue the offer emails of a committed run."""
-    return capacity_services.offer_emails_send(run_id=run_id)
+@shared_task(name="allocations.capacity.send_offer_emails", bind=True, acks_late=True, reject_on_worker_lost=True)
+def send_offer_emails(self, run_id: int) -> int:
+    """Queue the offer emails of a committed run (an outbox message of ``run_commit``). The emails and the record
+    that this message was consumed are written in one transaction: a second delivery queues nothing."""
+    return outbox.consume_once(self.request.id, lambda: capacity_services.offer_emails_send(run_id=run_id)) or 0
+
+
+@shared_task(name="allocations.capacity.sweep_stale_runs")
+def sweep_stale_runs() -> dict:
+    """Beat: queue again (or fail with a reason) runs whose worker was lost."""
+    return capacity_services.runs_sweep_stale()
 
 
 @shared_task(name="allocations.capacity.expire_offers", acks_late=True)

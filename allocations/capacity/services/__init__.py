@@ -24,21 +24,28 @@ from allocations.capacity.services.offers import (
 )
 from allocations.capacity.services.periods import period_create, period_split
 from allocations.capacity.services.runs import (
+    MAX_ATTEMPTS,
     OFFER_DAYS,
     PAUSE_ENV,
     POOL_LOCK_CLASS,
+    QUEUED_STALE_AFTER,
+    RUNNING_STALE_AFTER,
     lock_pool,
     run_commit,
     run_create,
     run_discard,
     run_execute,
+    runs_sweep_stale,
 )
 
 __all__ = [
+    "MAX_ATTEMPTS",
     "NAMESPACE",
     "OFFER_DAYS",
     "PAUSE_ENV",
     "POOL_LOCK_CLASS",
+    "QUEUED_STALE_AFTER",
+    "RUNNING_STALE_AFTER",
     "gpu_ledger",
     "grant_close",
     "grants_activate",
@@ -52,4 +59,5 @@ __all__ = [
     "run_create",
     "run_discard",
     "run_execute",
+    "runs_sweep_stale",
 ]

@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,11 @@ OFFER_DAYS = 14
 
 # First key of the two-key advisory lock on a pool ("GAP1"); the second key is the pool's id.
 POOL_LOCK_CLASS = 0x47415031
+# A queued run no worker picked up in this time, or a running one whose computation no longer holds the pool's
+# lock for this long, lost its worker: the sweep queues it again (or fails it after MAX_ATTEMPTS).
+QUEUED_STALE_AFTER = timezone.timedelta(minutes=10)
+RUNNING_STALE_AFTER = timezone.timedelta(minutes=2)
+MAX_ATTEMPTS = 3
 # Test hook: seconds a run pauses between computing and storing its result (only when PORTAL_TESTING is set).
 PAUSE_ENV = "ALLOCATION_RUN_PAUSE_SECONDS"
 
@@ -195,13 +201,57 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
 
 
 def run_discard(*, run_id: int, by: User) -> AllocationRun:
-    """Set a computed (or failed) run aside; it grants nothing."""
+    """Set a run aside; it grants nothing. A queued or running run may be discarded too (one whose worker died,
+    or that is no longer wanted): the computation re-reads the run under its row lock and stops."""
     _require_admin(by)
     with transaction.atomic():
         run = AllocationRun.objects.select_for_update().get(pk=run_id)
-        if run.status != RunStatus.FAILED:
+        if run.status not in (RunStatus.FAILED, RunStatus.QUEUED, RunStatus.RUNNING):
             _decided(run, by)
         run.status = RunStatus.DISCARDED
         run.decided_by, run.decided_at = by, timezone.now()
         run.save(update_fields=["status", "decided_by", "decided_at"])
     return run
+
+
+def _pool_locked(pool_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s)",
+            [POOL_LOCK_CLASS, pool_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def runs_sweep_stale(*, now=None) -> dict[str, int]:
+    """Beat: find runs whose worker was lost and queue them again, or fail them with a reason after
+    ``MAX_ATTEMPTS``. Stale means queued for ``QUEUED_STALE_AFTER`` without a worker starting it, or running for
+    ``RUNNING_STALE_AFTER`` while nobody holds the pool's lock (a live computation holds it throughout). Returns
+    ``{"requeued": n, "failed": m}``. Safe to run twice: each run is re-checked under its row lock, and a second
+    delivery of a run's task changes nothing."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    candidates = AllocationRun.objects.filter(
+        Q(status=RunStatus.QUEUED, created_at__lte=now - QUEUED_STALE_AFTER)
+        | Q(status=RunStatus.RUNNING, started_at__lte=now - RUNNING_STALE_AFTER)
+    ).values_list("pk", "pool_id")
+    for run_id, pool_id in candidates:
+        with transaction.atomic():
+            run = AllocationRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+            if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+                continue
+            if run.status == RunStatus.RUNNING and _pool_locked(pool_id):
+                continue  # computing, or waiting for another run of the pool
+            if run.attempts >= MAX_ATTEMPTS:
+                run.status = RunStatus.FAILED
+                run.error = _("The worker computing this run stopped %(n)d times; run the pool again.") % {
+                    "n": run.attempts
+                }
+                run.finished_at = now
+                run.save(update_fields=["status", "error", "finished_at"])
+                counts["failed"] += 1
+                continue
+            logger.warning("allocation run %s lost its worker (%s); queued again", run.pk, run.status)
+            enqueue("allocations.capacity.execute_allocation_run", run_id=run.pk)
+            counts["requeued"] += 1
+    return counts

@@ -41,6 +41,7 @@ from allocations.usage.services.imports import (
 )
 from allocations.usage.services.ledger import consumed_account, post_usage
 from allocations.usage.services.reclaim import grant_reclaim, next_pool, reclaim_ended_periods
+from allocations.usage.services.sweep import usage_imports_sweep_stuck
 
 __all__ = [
     "CHARGEABLE",
@@ -64,5 +65,6 @@ __all__ = [
     "reclaim_ended_periods",
     "usage_import_create",
     "usage_import_process",
+    "usage_imports_sweep_stuck",
     "usage_records_push",
 ]
