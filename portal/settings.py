@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Database unreachable: 503 with Retry-After instead of a 500 from any layer below.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,7 +109,10 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL; no other database is supported.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Checked before a persistent connection is reused: after a database restart the next request reconnects.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An unreachable database fails a request within seconds (a 503, see portal/middleware.py), not the OS timeout.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, cache (rate limits, sessions of the login throttle)
