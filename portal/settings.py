@@ -324,6 +324,9 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "allocations.capacity.activate_grants",
             "schedule": crontab(minute=10),
         },
+        # Work whose worker was lost (killed, host restarted) is queued again or failed with a reason.
+        "allocations-sweep-stale-runs": {"task": "allocations.capacity.sweep_stale_runs", "schedule": 120.0},
+        "allocations-sweep-stuck-imports": {"task": "allocations.usage.sweep_stuck_imports", "schedule": 300.0},
         "allocations-reclaim-unused-hours": {
             "task": "allocations.usage.reclaim_ended_periods",
             "schedule": crontab(hour=2, minute=30),
