@@ -5,6 +5,8 @@ Reviewer profiles for bob and three more reviewers; a submitted Large Scale appl
 (when its owner exists); every submitted demo application checked by carol: Playground ones go to the panel,
 the others get reviewers, and the reviewers other than bob submit their reviews (bob's stays for him to do).
 Idempotent: what exists is left alone. Missing users, organisations or calls are skipped with a note.
+Only demo-owned applications (created by a demo user, ``@demo.gigafactory.eu``) are touched: applications people
+submitted on a demo site are left to the people who check and review them.
 """
 
 import datetime as dt
@@ -26,6 +28,7 @@ from reviews.models import AssignmentStatus, EligibilityCheck, Publication, Revi
 BOB = "bob@demo.gigafactory.eu"
 CAROL = "carol@demo.gigafactory.eu"
 NORA = "nora@demo.gigafactory.eu"
+DEMO_DOMAIN = "@demo.gigafactory.eu"
 
 # (email, name, affiliation legal name, expertise, keywords, max load)
 REVIEWERS = [
@@ -175,7 +178,8 @@ def _large_scale_application(stdout) -> None:
 
 
 def _walk_submitted(stdout, carol: User, reviewers: dict[str, User]) -> None:
-    for application in Application.objects.filter(status=Status.SUBMITTED).select_related("call__access_mode"):
+    demo_owned = Application.objects.filter(created_by__email__endswith=DEMO_DOMAIN)
+    for application in demo_owned.filter(status=Status.SUBMITTED).select_related("call__access_mode"):
         if EligibilityCheck.objects.filter(application=application).exists():
             continue
         services.eligibility_check_record(
@@ -188,13 +192,16 @@ def _walk_submitted(stdout, carol: User, reviewers: dict[str, User]) -> None:
             scaling_adequate=True,
         )
         stdout.write(f"  {application.reference}: eligible")
-    for call in Call.objects.filter(applications__status=Status.IN_REVIEW).distinct():
-        if selectors.assignment_suggestion(call=call):
-            created = services.suggestion_accept(call=call, by=carol)
+    in_review = list(demo_owned.filter(status=Status.IN_REVIEW).values_list("pk", flat=True))
+    for call in Call.objects.filter(applications__pk__in=in_review).distinct():
+        suggestion = selectors.assignment_suggestion(call=call, application_ids=in_review)
+        if suggestion:
+            pairs = [(s.application.pk, s.reviewer.pk) for s in suggestion]
+            created = services.assignments_create(pairs=pairs, by=carol)
             stdout.write(f"  {call}: {len(created)} reviewers assigned")
     bob = reviewers.get(BOB)
     pending = ReviewAssignment.objects.filter(
-        status=AssignmentStatus.PENDING, application__status=Status.IN_REVIEW
+        status=AssignmentStatus.PENDING, application__status=Status.IN_REVIEW, application__pk__in=in_review
     ).select_related("reviewer", "application__call")
     for n, assignment in enumerate(pending.exclude(reviewer=bob).order_by("pk")):
         services.assignment_accept(assignment_id=assignment.pk, by=assignment.reviewer, no_conflict=True)

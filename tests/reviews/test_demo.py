@@ -42,3 +42,42 @@ def test_demo_seed_skips_without_carol(db):
     demo.seed(out)
     assert ReviewerProfile.objects.count() == 4
     assert "carol missing" in out.getvalue()
+
+
+def test_a_second_seed_leaves_an_application_a_person_submitted_untouched(
+    db, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    from allocations.applications import services as application_services
+    from allocations.models import ApplicationEvent, Call
+    from reviews.models import EligibilityCheck
+    from tests.factories import (
+        ApplicationFactory,
+        MembershipFactory,
+        OrganisationFactory,
+        UserFactory,
+        fill_application,
+    )
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path)}},
+    }
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks():
+        accounts_demo.seed(out)
+        allocations_demo.seed(out)
+        demo.seed(out)
+        person = UserFactory(email="pia@real-lab.eu")
+        organisation = OrganisationFactory(country="AT")
+        MembershipFactory(organisation=organisation, user=person)
+        call = Call.objects.get(slug="large-scale-demo")
+        mine = fill_application(ApplicationFactory(call=call, organisation=organisation, created_by=person))
+        application_services.application_submit(application_id=mine.pk, by=person, declaration=True)
+        events = ApplicationEvent.objects.filter(application=mine).count()
+        demo.seed(out)
+    mine.refresh_from_db()
+    assert mine.status == Status.SUBMITTED
+    assert not EligibilityCheck.objects.filter(application=mine).exists()
+    assert not ReviewAssignment.objects.filter(application=mine).exists()
+    assert ApplicationEvent.objects.filter(application=mine).count() == events
