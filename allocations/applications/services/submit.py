@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +98,12 @@ def _queue_submitted_email(application: Application, *, by: User) -> None:
     )
 
 
+def _database_clock():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
 def application_submit(*, application_id: int, by: User, declaration: bool, now=None) -> Application:
     """Submit a draft. Refused with every reason at once (``ValidationError``): incomplete sections, a request
     outside the call's bounds, a minimum above the request, an ineligible organisation, a passed cut-off or the
@@ -106,9 +112,11 @@ def application_submit(*, application_id: int, by: User, declaration: bool, now=
     """
     if not declaration:
         raise ValidationError({"declaration": _("Confirm the declaration to submit the application.")})
-    now = now or timezone.now()
     with transaction.atomic():
         application = _lock(application_id)
+        # The database's clock, read once the row is ours: a request that started before the cut-off but
+        # waited for the lock past it is refused, and every web host judges by the same clock.
+        now = now or _database_clock()
         check_transition(application=application, action=Action.SUBMIT, by=by)
         problems = _submission_problems(application, now=now)
         if problems:
