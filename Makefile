@@ -11,7 +11,7 @@ PY := $(BIN)/python
 # which `make run` stops again when it ends.
 SERVICES := eval "$$($(PY) scripts/devservices.py start)"
 
-.PHONY: help install run test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
+.PHONY: help install run serve test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,14 @@ install: $(VENV)/.installed node_modules/.installed ## Create .venv and install 
 # scripts/run.py replaces the shell (exec): signals reach it directly; it stops the services it was told it started.
 run: install ## Serve web + Celery worker + beat on http://127.0.0.1:8000 with demo data; Ctrl-C stops all
 	@$(SERVICES) && DEBUG=$${DEBUG:-1} exec $(PY) scripts/run.py
+
+# Production-like on this machine: DEBUG off, gunicorn (2 workers per core), worker and beat, plain HTTP on
+# 127.0.0.1 (secure cookies, HSTS and the HTTPS redirect off, emails to the worker's log). No demo data is seeded.
+serve: install ## gunicorn + Celery worker + beat with DEBUG=0 on http://127.0.0.1:8000 (production-like)
+	@$(SERVICES) && DEBUG=0 PORTAL_TESTING=0 WEB_SERVER=gunicorn SECRET_KEY="$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)}" \
+		ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
+		SECURE_HSTS_SECONDS=0 SITE_URL="$${SITE_URL:-http://127.0.0.1:8000}" EMAIL_URL="$${EMAIL_URL:-consolemail://}" \
+		exec $(PY) scripts/run.py
 
 test: install ## The whole suite (unit, Celery worker, Playwright browser tests), then lint
 	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) && $(MAKE) --no-print-directory lint

@@ -5,7 +5,7 @@ Steps: `migrate`, `compilemessages` (when a catalogue changed), `collectstatic` 
 `seed_demo` (only with DEBUG on), then three children, each in its own process group so that stopping one
 also stops what it forked (runserver's autoreloader, the worker's pool processes):
 
-    web     manage.py runserver 127.0.0.1:$PORT (default 8000)
+    web     manage.py runserver 127.0.0.1:$PORT (default 8000), or gunicorn with WEB_SERVER=gunicorn (`make serve`)
     worker  celery -A portal worker -l info --concurrency 2
     beat    celery -A portal beat -s var/celerybeat-schedule
 
@@ -255,6 +255,19 @@ def _demo_logins() -> tuple[list[tuple[str, str]], str | None]:
     return [(user.email, user.description) for user in CAST], DEMO_PASSWORD
 
 
+def _web_command(python: str, port: int) -> list[str]:
+    """runserver, or with WEB_SERVER=gunicorn (`make serve`) gunicorn as in docs/deployment.md: WEB_CONCURRENCY
+    workers, by default two per CPU core."""
+    if os.environ.get("WEB_SERVER") != "gunicorn":
+        return [python, "manage.py", "runserver", f"{HOST}:{port}"]
+    workers = os.environ.get("WEB_CONCURRENCY") or str(2 * (os.cpu_count() or 1))
+    return [
+        *(python, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{HOST}:{port}"),
+        *("--workers", workers, "--timeout", "30", "--max-requests", "2000", "--max-requests-jitter", "200"),
+        *("--access-logfile", os.environ.get("ACCESS_LOG", "-")),
+    ]
+
+
 def stop_started_services() -> None:
     if os.environ.get("DEVSERVICES_STARTED", "").strip():
         subprocess.run([sys.executable, str(ROOT / "scripts" / "devservices.py"), "stop-started"], check=False)
@@ -296,7 +309,7 @@ def serve() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     supervisor = Supervisor(
         [
-            Child("web", [python, "manage.py", "runserver", f"{HOST}:{port}"]),
+            Child("web", _web_command(python, port)),
             Child("worker", [python, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2"]),
             Child("beat", [python, "-m", "celery", "-A", "portal", "beat", "-s", str(VAR / "celerybeat-schedule")]),
         ],
