@@ -21,7 +21,7 @@ from portal.celery import app as celery_app
 from portal.models import OutboxMessage
 from tests.allocations.usage.conftest import HOUR, assert_ledger_invariants, balance
 from tests.allocations.usage.test_import import jobs
-from tests.conftest import wait_for
+from tests.conftest import TEST_QUEUE, wait_for
 from tests.factories import sacct_upload
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -63,6 +63,8 @@ def _start_prefork_worker(tmp_path) -> subprocess.Popen:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "-Q",
+            TEST_QUEUE,
         ],
         cwd=ROOT,
         env=environment,
