@@ -48,10 +48,11 @@ def test_a_second_seed_leaves_an_application_a_person_submitted_untouched(
     db, django_capture_on_commit_callbacks, tmp_path, settings
 ):
     from allocations.applications import services as application_services
-    from allocations.models import ApplicationEvent, Call
+    from allocations.models import ApplicationEvent
     from reviews.models import EligibilityCheck
     from tests.factories import (
         ApplicationFactory,
+        CallFactory,
         MembershipFactory,
         OrganisationFactory,
         UserFactory,
@@ -71,7 +72,7 @@ def test_a_second_seed_leaves_an_application_a_person_submitted_untouched(
         person = UserFactory(email="pia@real-lab.eu")
         organisation = OrganisationFactory(country="AT")
         MembershipFactory(organisation=organisation, user=person)
-        call = Call.objects.get(slug="large-scale-demo")
+        call = CallFactory()  # any call: the old seeding walked every submitted application
         mine = fill_application(ApplicationFactory(call=call, organisation=organisation, created_by=person))
         application_services.application_submit(application_id=mine.pk, by=person, declaration=True)
         events = ApplicationEvent.objects.filter(application=mine).count()
