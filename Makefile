@@ -11,7 +11,7 @@ PY := $(BIN)/python
 # which `make run` stops again when it ends.
 SERVICES := eval "$$($(PY) scripts/devservices.py start)"
 
-.PHONY: help install run serve test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
+.PHONY: help install run serve load test test-fast test-browser lint fmt bench check-deploy migrations requirements stop clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,10 @@ serve: install ## gunicorn + Celery worker + beat with DEBUG=0 on http://127.0.0
 		ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 \
 		SECURE_HSTS_SECONDS=0 SITE_URL="$${SITE_URL:-http://127.0.0.1:8000}" EMAIL_URL="$${EMAIL_URL:-consolemail://}" \
 		exec $(PY) scripts/run.py
+
+# Never part of `make test`: a scratch PostgreSQL and Redis under var/load, several minutes of load with faults.
+load: install ## Cut-off rush load test with locust and scripted faults; LOAD_ARGS="--users 300" (docs/benchmarks.md)
+	PORTAL_TESTING=0 $(PY) scripts/load/run_load.py $(LOAD_ARGS)
 
 test: install ## The whole suite (unit, Celery worker, Playwright browser tests), then lint
 	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS) && $(MAKE) --no-print-directory lint
