@@ -122,9 +122,6 @@ class TeamMemberForm(BootstrapFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices, required=False, initial=TeamRole.RESEARCHER)
 
 
-TeamMemberFormSet = forms.formset_factory(TeamMemberForm, extra=2, max_num=30, validate_max=True)
-
-
 class ResourcesForm(SectionForm):
     section = Section.RESOURCES
     start_month = forms.DateField(

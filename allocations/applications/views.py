@@ -13,21 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import OrganisationType
 from allocations.applications import access_log, selectors, services
 from allocations.applications.answer_sheet import answer_sheet
 from allocations.applications.forms import (
     SECTION_FORMS,
-    ApplyForm,
     AttachmentForm,
-    CallFilterForm,
     SubmitForm,
-    TeamMemberFormSet,
     WithdrawForm,
 )
 from allocations.applications.question_forms import QuestionsForm
+from allocations.applications.team_views import one_more_row, team_context, team_formset
 from allocations.applications.workflow import Action, actions_for
-from allocations.models import Application, Attachment, Call, ReaderRole, Section
+from allocations.models import Application, Attachment, ReaderRole, Section
 from portal.forms import apply_service_errors
 
 
@@ -42,59 +39,6 @@ def _member_application(request, pk: int) -> Application:
         return selectors.application_for_member(user=request.user, pk=pk)
     except Application.DoesNotExist:
         raise Http404(_("No such application."))
-
-
-# --- Public call pages -------------------------------------------------------------------------------------------
-
-
-def call_list(request):
-    form = CallFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    calls = selectors.calls_open_and_upcoming(
-        access_mode=filters.get("mode") or None, gigafactory=filters.get("gigafactory") or None
-    )
-    return render(request, "allocations/call_list.html", {"form": form, "calls": calls, "now": timezone.now()})
-
-
-def call_detail(request, slug: str):
-    try:
-        call = selectors.call_public(slug=slug, user=request.user)
-    except Call.DoesNotExist:
-        raise Http404(_("No such call."))
-    organisations = selectors.organisations_for_applying(user=request.user) if request.user.is_authenticated else None
-    return render(
-        request,
-        "allocations/call_detail.html",
-        {
-            "call": call,
-            "is_open": selectors.call_is_open(call=call),
-            "eligible_types": [OrganisationType(t).label for t in call.eligible_organisation_types],
-            "apply_form": ApplyForm(organisations=organisations) if organisations else None,
-            "now": timezone.now(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def call_apply(request, slug: str):
-    try:
-        call = selectors.call_public(slug=slug, user=request.user)
-    except Call.DoesNotExist:
-        raise Http404(_("No such call."))
-    form = ApplyForm(request.POST, organisations=selectors.organisations_for_applying(user=request.user))
-    if not form.is_valid():
-        messages.error(request, _("Choose one of your organisations, or register one first."))
-        return redirect("call_detail", slug=slug)
-    try:
-        application = services.application_create(
-            call=call, organisation=form.cleaned_data["organisation"], by=request.user
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(_error_messages(exc)))
-        return redirect("call_detail", slug=slug)
-    messages.success(request, _("Your draft was created. It is saved as you go; you can leave and come back."))
-    return redirect("application_section", pk=application.pk, section=Section.PROJECT)
 
 
 # --- Applicant pages ---------------------------------------------------------------------------------------------
@@ -167,11 +111,6 @@ def application_print(request, pk: int):
     return render(request, "allocations/application_print.html", context)
 
 
-def _team_formset(application: Application, data=None):
-    initial = [{"email": m.email, "role": m.role} for m in selectors.application_members(application=application)]
-    return TeamMemberFormSet(data, initial=initial, prefix="members")
-
-
 @login_required
 def application_section(request, pk: int, section: str):
     application = _member_application(request, pk)
@@ -187,7 +126,7 @@ def application_section(request, pk: int, section: str):
 
     data = request.POST if request.method == "POST" else None
     form = _section_form(application, section, data)
-    formset = _team_formset(application, data) if section == Section.TEAM else None
+    formset = team_formset(application, data, request.GET.get("rows")) if section == Section.TEAM else None
     conflict = None
     saved_at = None
     status = 200
@@ -225,17 +164,24 @@ def application_section(request, pk: int, section: str):
             status = 400
         if request.htmx:
             return _save_status(request, application, section, form, formset, conflict, saved_at)
-    context = _step_context(application, section) | {
-        "form": form,
-        "formset": formset,
-        "conflict": conflict,
-    }
+    context = (
+        _step_context(application, section)
+        | {
+            "form": form,
+            "formset": formset,
+            "conflict": conflict,
+        }
+        | team_context(application, formset)
+    )
     return render(request, "allocations/application_section.html", context, status=status)
 
 
 def _after_save(request, application: Application, section: str, saved_at):
     """A full-page save: say when, then show the next step ("continue") or the same one again."""
     messages.success(request, _("Saved at %(time)s.") % {"time": saved_at.strftime("%H:%M")})
+    if "add_member" in request.POST:
+        url = reverse("application_section", args=[application.pk, section])
+        return redirect(f"{url}?rows={one_more_row(request.POST)}")
     if "continue" in request.POST:
         steps = selectors.form_steps(application)
         next_step = steps[steps.index(Section(section)) + 1]

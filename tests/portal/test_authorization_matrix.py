@@ -535,6 +535,12 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
             "GET": "302 403 403 403 404 404 200 403 403 403 403 302 302",
         },
     ),
+    "team_member_invite": (
+        "application",
+        {
+            "POST": "302 404 302 302 404 404 404 404 404 404 404 404 302",
+        },
+    ),
     "token_revoke": (
         "token",
         {
@@ -859,6 +865,7 @@ PK_OBJECT = {
     "membership": "organisation",
     "application": "application",
     "attachment": "application",
+    "team_member": "application",
     "eligibility_check": "application",
     "assign_reviewer": "application",
     "panel_move": "application",

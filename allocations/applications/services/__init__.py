@@ -26,6 +26,7 @@ from allocations.applications.services.drafts import (
 )
 from allocations.applications.services.reminders import draft_reminders_send
 from allocations.applications.services.submit import application_submit, application_withdraw
+from allocations.applications.services.team import team_invitable, team_member_invite
 from allocations.applications.services.transitions import (
     application_transition,
     applications_transition,
@@ -50,4 +51,6 @@ __all__ = [
     "brussels_time",
     "check_transition",
     "draft_reminders_send",
+    "team_invitable",
+    "team_member_invite",
 ]

@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import services as account_services
-from accounts.models import Invitation, InvitationStatus, Membership, MembershipRole, Organisation, User
+from accounts.models import Membership, Organisation, User
 from allocations.applications import selectors
 from allocations.applications.answers import clean_answers
 from allocations.applications.limits import resource_limit_errors
@@ -20,7 +19,6 @@ from allocations.applications.services._common import (
     _lock,
     _require_editor,
 )
-from allocations.applications.workflow import Role
 from allocations.models import (
     SECTION_FIELDS,
     Application,
@@ -63,8 +61,8 @@ def _normalise_keywords(value) -> list[str]:
     return list(seen.values())
 
 
-def _team_members(application: Application, members: list[dict], by: User, by_roles: frozenset[Role]) -> None:
-    """Replace the team list; new addresses outside the organisation are invited to it when ``by`` is an owner."""
+def _team_members(application: Application, members: list[dict]) -> None:
+    """Replace the team list. Nobody is emailed here: invitations leave only through ``team_member_invite``."""
     cleaned: list[tuple[str, str]] = []
     for member in members:
         email = (member.get("email") or "").strip().lower()
@@ -84,25 +82,11 @@ def _team_members(application: Application, members: list[dict], by: User, by_ro
             memberships__organisation_id=application.organisation_id, email__in=[e for e, _r in cleaned]
         )
     }
-    previous = set(ApplicationMember.objects.filter(application=application).values_list("email", flat=True))
     ApplicationMember.objects.filter(application=application).delete()
     ApplicationMember.objects.bulk_create(
         ApplicationMember(application=application, email=email, role=role, user=users.get(email), position=i)
         for i, (email, role) in enumerate(cleaned)
     )
-    if Role.ORG_OWNER not in by_roles:
-        return
-    organisation = application.organisation
-    pending = set(
-        Invitation.objects.filter(organisation=organisation, status=InvitationStatus.PENDING).values_list(
-            "email", flat=True
-        )
-    )
-    for email, _role in cleaned:
-        if email not in users and email not in previous and email not in pending:
-            account_services.invitation_create(
-                organisation=organisation, email=email, role=MembershipRole.MEMBER, by=by
-            )
 
 
 def _merge_answers(application: Application, answers, errors: dict[str, list[str]]) -> None:
@@ -175,7 +159,7 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
     """
     with transaction.atomic():
         application = _lock(application_id)
-        roles = _require_editor(application, by)
+        _require_editor(application, by)
         _check_versions(application, changes)
         touched: list[str] = []
         errors: dict[str, list[str]] = defaultdict(list)
@@ -197,7 +181,7 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
         application.save(update_fields=[*touched, *(f"{s}_version" for s in changes), "updated_at"])
         team = changes.get(Section.TEAM)
         if team is not None and "members" in team[1]:
-            _team_members(application, team[1]["members"], by, roles)
+            _team_members(application, team[1]["members"])
     return application
 
 
