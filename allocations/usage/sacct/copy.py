@@ -92,6 +92,11 @@ def _optional(raw: str) -> str:
     return copy_text(raw.strip()[:MAX_TEXT])
 
 
+# Elapsed times and TRES strings repeat across the files of a cluster: these two caches outlive a file.
+_ELAPSED_TIMES = _FieldCache(_or_none(parse_elapsed))
+_GPU_COUNTS = _FieldCache(_or_none(parse_tres))
+
+
 def _canonical_time(text: str) -> bool:
     """``YYYY-MM-DDTHH:MM:SS`` that Python reads as a date and time (PostgreSQL reads it the same way)."""
     if len(text) != 19 or text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
@@ -117,7 +122,7 @@ def sacct_copy_lines(lines: Iterable[str]) -> Iterator[str | Rejected | Skipped]
         yield _copy_item(sacct_record(number, fields, positions))
     job_i, _raw_i, user_i, account_i, partition_i, start_i, end_i, elapsed_i, tres_i, state_i = positions
     accounts, users = _FieldCache(_required(lower=True)), _FieldCache(_required(lower=False))
-    elapsed_times, gpu_counts = _FieldCache(_or_none(parse_elapsed)), _FieldCache(_or_none(parse_tres))
+    elapsed_times, gpu_counts = _ELAPSED_TIMES, _GPU_COUNTS
     partitions, states = _FieldCache(_optional), _FieldCache(_optional)
     for number, raw in numbered:
         if suspect(raw) and (problem := line_problem(raw)):
