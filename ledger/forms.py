@@ -84,6 +84,12 @@ class DateRangeForm(BootstrapFormMixin, forms.Form):
 
 
 class TransferFilterForm(DateRangeForm):
+    ledger = forms.ChoiceField(
+        label=_("Ledger"),
+        required=False,
+        choices=[("EUR", _("EUR (euros)")), ("GPU", _("GPU (GPU-hours)"))],
+        initial="EUR",
+    )
     code = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *TransferCode.choices])
     account = forms.IntegerField(label=_("Account number"), required=False, min_value=1)
 

@@ -48,6 +48,7 @@ def accounts_for_user(*, user: User) -> QuerySet[Account]:
 def transfers_for_user(
     *,
     user: User,
+    ledger: str | None = None,
     account: int | None = None,
     code: str | None = None,
     date_from: datetime.date | None = None,
@@ -60,6 +61,8 @@ def transfers_for_user(
     if not is_finance_admin(user):
         mine = accounts_for_user(user=user).values("pk")
         transfers = transfers.filter(Q(debit_account__in=mine) | Q(credit_account__in=mine))
+    if ledger:
+        transfers = transfers.filter(ledger__code=ledger)
     if account:
         transfers = transfers.filter(Q(debit_account_id=account) | Q(credit_account_id=account))
     if code:

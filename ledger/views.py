@@ -257,12 +257,13 @@ def transfer_reverse(request, pk):
 
 @login_required
 def transfer_list(request):
-    """The journal, newest first, filterable by account, kind and dates; 50 a page."""
+    """The journal of one ledger (EUR unless asked), newest first, filterable by account, kind and dates; 50 a page."""
     _require_finance_admin(request)
-    form = TransferFilterForm(request.GET or None)
+    form = TransferFilterForm(request.GET or None, initial={"ledger": "EUR"})
     filters = form.cleaned_data if form.is_valid() else {}
     transfers = selectors.transfers_for_user(
         user=request.user,
+        ledger=filters.get("ledger") or "EUR",
         account=filters.get("account"),
         code=filters.get("code") or None,
         date_from=filters.get("date_from"),

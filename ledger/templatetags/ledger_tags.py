@@ -1,8 +1,12 @@
-"""Display helpers for amounts held in euro cents."""
+"""Display helpers for ledger amounts (euro cents, GPU-seconds)."""
 
 from django import template
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 
+from ledger.boundary import FINANCE_LEDGER
+from ledger.models import LedgerUnit, TransferCode
 from ledger.selectors import is_finance_admin, is_partner_contact
 
 register = template.Library()
@@ -17,6 +21,34 @@ def euros(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}EUR {whole:,}.{rest:02d}" if rest else f"{sign}EUR {whole:,}"
+
+
+def gpu_hours(seconds: int) -> str:
+    """GPU-seconds as GPU-hours: 5_400_000 -> "1,500 GPU-h"; 5_400 -> "1.5 GPU-h"."""
+    whole, rest = divmod(int(seconds), 3600)
+    value = whole if not rest else round(int(seconds) / 3600, 1)
+    decimals = 0 if not rest else 1
+    return _("%(hours)s GPU-h") % {"hours": formats.number_format(value, decimal_pos=decimals, force_grouping=True)}
+
+
+@register.filter
+def ledger_amount(transfer) -> str:
+    """A journal entry's amount in its ledger's unit: euros for the EUR ledger, GPU-hours for GPU-seconds."""
+    if transfer.ledger.unit == LedgerUnit.GPU_SECOND:
+        return gpu_hours(transfer.amount)
+    return euros(transfer.amount)
+
+
+@register.filter
+def finance_reversible(transfer) -> bool:
+    """Whether finance may reverse this entry: a posted, non-reversal entry of the EUR ledger (GPU-seconds entries
+    are corrected by the capacity, allocation and usage services themselves)."""
+    return (
+        transfer.ledger.code == FINANCE_LEDGER
+        and not transfer.pending
+        and not transfer.void_pending
+        and transfer.code != TransferCode.REVERSAL
+    )
 
 
 @register.filter
