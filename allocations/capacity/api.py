@@ -1,4 +1,5 @@
-"""REST API of capacity allocation (mounted under /api/v1/): capacity periods, pools, allocation runs and grants.
+"""REST API of capacity allocation (mounted under /api/v1/): capacity periods, pools, allocation runs, grants
+and awards.
 
 Periods and runs: allocation admins (other platform staff get 403, everybody else 404). Pools: allocation and
 finance admins, and partner contacts for their partners' pools. Grants: members of the application's organisation;
@@ -18,6 +19,7 @@ from allocations.models.capacity import (
     POLICY_CHOICES,
     AllocationResult,
     AllocationRun,
+    Award,
     CapacityPeriod,
     Grant,
     Pool,
@@ -162,6 +164,45 @@ class GrantSerializer(serializers.ModelSerializer):
         ]
 
 
+class AwardSliceSerializer(serializers.ModelSerializer):
+    period = serializers.StringRelatedField()
+    left_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Grant
+        fields = ["id", "period", "starts_on", "ends_on", "granted_seconds", "left_seconds", "status"]
+
+    def get_left_seconds(self, grant) -> int:
+        return selectors.pool_balance(grant.account)
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    application = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    gigafactory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    access_mode = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    partner = serializers.StringRelatedField()
+    total_hours = serializers.IntegerField(read_only=True)
+    slices = AwardSliceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "application",
+            "gigafactory",
+            "kind",
+            "access_mode",
+            "partner",
+            "total_seconds",
+            "total_hours",
+            "starts_on",
+            "ends_on",
+            "justification",
+            "created_at",
+            "slices",
+        ]
+
+
 # --- views --------------------------------------------------------------------------------------------------------
 
 
@@ -278,6 +319,16 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
         return self._answer(False)
 
 
+class AwardViewSet(viewsets.ReadOnlyModelViewSet):
+    """Awards: GPU-seconds for a whole project, with its slices (one grant per quarter). Members of the applicant
+    organisation and allocation admins; anybody else gets 404."""
+
+    serializer_class = AwardSerializer
+
+    def get_queryset(self):
+        return selectors.awards_for_user(user=self.request.user)
+
+
 urlpatterns: list = []
 
 
@@ -287,3 +338,4 @@ def register(router) -> None:
     router.register("pools", PoolViewSet, basename="pool")
     router.register("allocation-runs", AllocationRunViewSet, basename="allocation-run")
     router.register("grants", GrantViewSet, basename="grant")
+    router.register("awards", AwardViewSet, basename="award")

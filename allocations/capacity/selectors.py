@@ -295,6 +295,21 @@ def grants_for_user(*, user: User) -> QuerySet[Grant]:
     )
 
 
+def awards_for_user(*, user: User) -> QuerySet[Award]:
+    """Allocation admins: every award; members of an applicant organisation: its applications' awards; others:
+    none. Each with its slices in date order (two queries)."""
+    if not user.is_authenticated:
+        return Award.objects.none()
+    awards = Award.objects.select_related("application", "gigafactory", "access_mode", "partner").prefetch_related(
+        Prefetch("slices", queryset=Grant.objects.select_related("period", "account").order_by("starts_on"))
+    )
+    if not is_allocation_admin(user):
+        awards = awards.filter(
+            Exists(Application.objects.filter(pk=OuterRef("application_id"), organisation__memberships__user=user))
+        )
+    return awards.order_by("-created_at", "-id")
+
+
 def grant_for_member(*, user: User, pk: int) -> Grant:
     """The grant if ``user`` is a member of its application's organisation; ``Grant.DoesNotExist`` otherwise."""
     return grants_for_user(user=user).get(pk=pk)

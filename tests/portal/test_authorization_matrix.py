@@ -53,6 +53,7 @@ NOT_OBJECT_ROUTES = {
     "api:pool-list": "format suffix only",
     "api:allocation-run-list": "format suffix only",
     "api:grant-list": "format suffix only",
+    "api:award-list": "format suffix only",
     "api:review-assignment-list": "format suffix only",
     "api:ledger-account-list": "format suffix only",
     "api:ledger-transfer-list": "format suffix only",
@@ -152,6 +153,12 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         {
             "GET": "401 403 403 403 403 403 403 403 200 403 403 403 404",
             "POST": "401 403 403 403 403 403 403 403 403 403 403 403 404",
+        },
+    ),
+    "api:award-detail": (
+        "award",
+        {
+            "GET": "401 404 200 200 404 404 404 404 200 404 404 403 401",
         },
     ),
     "api:grant-accept": (
@@ -792,6 +799,7 @@ def _build() -> dict:
         "attachment": application.attachments.first().pk,
         "grant": grant.pk,
         "grant_application": grant.application_id,
+        "award": grant.award_id,
         "period": grant.period_id,
         "pool": grant.pool_id,
         "run": grant.run_id,
@@ -873,6 +881,7 @@ PK_OBJECT = {
     "usage_import": "usage_import",
     "usage-import": "usage_import",
     "grant": "grant",
+    "award": "award",
     "capacity_period": "period",
     "capacity-period": "period",
     "pool": "pool",

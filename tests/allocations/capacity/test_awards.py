@@ -170,3 +170,24 @@ def test_pages_show_the_award_its_slices_and_the_run_totals(twelve_months, carol
     mine = client.get(reverse("grant_list")).content.decode()
     assert mine.count("award-row") == 1 and mine.count(application.reference) == 3  # one award, two slices
     assert Grant.objects.filter(period=q2, application=application).exists()
+
+
+def test_the_awards_api_lists_an_award_with_its_slices_to_its_members_only(
+    twelve_months, carol, alice, mallory, gigafactory, client
+):
+    application, q1_pool = twelve_months
+    committed_run(q1_pool, carol)
+    period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=2)
+    award = Award.objects.get(application=application)
+    client.force_login(alice)
+    (listed,) = client.get("/api/v1/awards/").json()["results"]
+    assert (listed["id"], listed["total_seconds"], listed["application"]) == (award.pk, AWARD, application.reference)
+    body = client.get(f"/api/v1/awards/{award.pk}/").json()
+    assert [(s["starts_on"], s["ends_on"]) for s in body["slices"]] == [
+        ("2027-02-01", "2027-04-01"),
+        ("2027-04-01", "2027-07-01"),
+    ]
+    assert [s["granted_seconds"] for s in body["slices"]] == [232_767_123, 359_013_699]  # 59 and 91 of 365 days
+    client.force_login(mallory)
+    assert client.get(f"/api/v1/awards/{award.pk}/").status_code == 404
+    assert client.get("/api/v1/awards/").json()["results"] == []
