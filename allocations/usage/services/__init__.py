@@ -26,20 +26,22 @@ from allocations.usage.services._common import NAMESPACE
 from allocations.usage.services.alerts import alerts_check
 from allocations.usage.services.clusters import cluster_create, cluster_token_create, cluster_token_revoke
 from allocations.usage.services.imports import (
-    CHARGEABLE,
-    CLUSTER_LOCK_CLASS,
-    COPY_LINES,
     MAX_PUSH_RECORDS,
     MAX_UPLOAD_BYTES,
-    PROGRESS_EVERY,
-    STAGE_COLUMNS,
     TRANSITIONS,
-    Report,
     usage_import_create,
     usage_import_process,
     usage_records_push,
 )
 from allocations.usage.services.ledger import consumed_account, post_usage
+from allocations.usage.services.merge import (
+    CHARGEABLE,
+    CLUSTER_LOCK_CLASS,
+    COPY_LINES,
+    PROGRESS_EVERY,
+    STAGE_COLUMNS,
+    Report,
+)
 from allocations.usage.services.reclaim import grant_reclaim, next_pool, reclaim_ended_periods
 from allocations.usage.services.sweep import usage_imports_sweep_stuck
 
