@@ -11,7 +11,8 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from allocations.bench.portal_data import FULL, Scale, _copy, seed
+from allocations.bench.portal_data import FULL, Scale, seed
+from allocations.bench.portal_steps import _copy
 
 __all__ = ["FULL", "Scale", "_copy", "run", "seed"]
 
