@@ -120,7 +120,8 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.PANEL, Action.REJECT): Transition(to=Status.REJECTED, who=CALL_MANAGER),
     # Offers: committing an allocation run offers; the PI answers before the deadline, or the portal expires it;
     # the portal activates an accepted grant when it starts (allocations/capacity_services/offers.py).
-    (Status.APPROVED, Action.OFFER): Transition(to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN})),
+    # The portal offers on a partner contact's direct award from its partner's pool (checked by that service).
+    (Status.APPROVED, Action.OFFER): Transition(to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN, Role.PORTAL})),
     (Status.OFFERED, Action.ACCEPT): Transition(to=Status.ACCEPTED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.DECLINE): Transition(to=Status.DECLINED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.EXPIRE): Transition(to=Status.DECLINED, who=frozenset({Role.PORTAL})),

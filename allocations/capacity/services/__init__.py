@@ -15,6 +15,7 @@ and the GPU-second ledger they share; this package re-exports them, so callers k
 """
 
 from allocations.capacity.services._common import NAMESPACE, gpu_ledger
+from allocations.capacity.services.direct import award_direct
 from allocations.capacity.services.offers import (
     grant_close,
     grants_activate,
@@ -46,6 +47,7 @@ __all__ = [
     "POOL_LOCK_CLASS",
     "QUEUED_STALE_AFTER",
     "RUNNING_STALE_AFTER",
+    "award_direct",
     "gpu_ledger",
     "grant_close",
     "grants_activate",

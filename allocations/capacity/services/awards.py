@@ -61,7 +61,7 @@ def _slice_grants(award: Award, application: Application, periods: dict, pools: 
     return grants
 
 
-def _post_grants(grants: list[Grant], *, by: User | None) -> None:
+def _post_grants(grants: list[Grant], *, by: User | None, field: str = "__all__") -> None:
     """Ledger accounts for new grants and one pool -> grant transfer each (no overdraft on the pool)."""
     ledger = gpu_ledger()
     accounts = [
@@ -92,6 +92,7 @@ def _post_grants(grants: list[Grant], *, by: User | None) -> None:
             for g in grants
         ],
         by=by,
+        field=field,
     )
 
 

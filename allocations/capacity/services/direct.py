@@ -1,0 +1,87 @@
+"""Direct awards from a partner's pool: made by the partner's contact or by an allocation admin on the partner's
+behalf, with a recorded justification; the ledger refuses an award larger than what is left (no overdraft)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import is_allocation_admin
+from allocations.applications.services import applications_transition
+from allocations.applications.workflow import Action, Status
+from allocations.capacity.services._common import REFRESH_SUMMARY
+from allocations.capacity.services.awards import _periods_and_pools, _post_grants, _slice_grants
+from allocations.capacity.services.runs import OFFER_DAYS, lock_pool
+from allocations.capacity.slices import project_from
+from allocations.models import Application
+from allocations.models.capacity import Award, Pool, PoolKind
+from portal.outbox import enqueue
+from portal.units import gpu_seconds
+
+
+def may_award_from(user: User, pool: Pool) -> bool:
+    """Allocation admins, and the contacts of the pool's partner (partner pools only)."""
+    if pool.kind != PoolKind.PARTNER:
+        return False
+    return is_allocation_admin(user) or pool.partner.contact_users.filter(pk=user.pk).exists()
+
+
+def award_direct(*, pool_id: int, application_id: int, hours: int, justification: str, by: User, now=None) -> Award:
+    """Award ``hours`` GPU-hours over the application's project from a partner's pool: the award and its slices in
+    the periods already split (each from that period's pool of the same partner), offered to the PI. Raises
+    ``Pool.DoesNotExist`` to anybody who may not award from the pool (a 404: other partners do not learn it
+    exists), ``ValidationError`` for bad input or when the ledger refuses (no overdraft), with its reason."""
+    now = now or timezone.now()
+    pool = Pool.objects.select_related("period", "partner", "account").get(pk=pool_id)
+    if not may_award_from(by, pool):
+        raise Pool.DoesNotExist
+    errors = {}
+    if hours is None or hours <= 0:
+        errors["hours"] = _("Enter a number of GPU-hours above zero.")
+    if not (justification or "").strip():
+        errors["justification"] = _("Say why this project gets hours from the partner's pool.")
+    if errors:
+        raise ValidationError(errors)
+    period = pool.period
+    with transaction.atomic():
+        lock_pool(pool.pk)
+        application = Application.objects.select_for_update().get(pk=application_id)
+        if application.status != Status.APPROVED or Award.objects.filter(application=application).exists():
+            raise ValidationError({"application": _("Only an approved application without an award can get one.")})
+        covers = project_from(application.start_month, application.duration_months, (period.starts_on, period.ends_on))
+        if covers is None:
+            raise ValidationError({"application": _("The project does not run in %(period)s.") % {"period": period}})
+        award = Award.objects.create(
+            application=application,
+            gigafactory_id=period.gigafactory_id,
+            kind=PoolKind.PARTNER,
+            partner=pool.partner,
+            total_seconds=gpu_seconds(hours),
+            starts_on=covers[0],
+            ends_on=covers[1],
+            justification=justification.strip(),
+            created_by=by,
+            created_at=now,
+        )
+        periods, pools = _periods_and_pools(
+            gigafactory_id=period.gigafactory_id,
+            after=period.starts_on,
+            kind=PoolKind.PARTNER,
+            owner_id=pool.partner_id,
+        )
+        pools[period.pk] = pool
+        grants = _slice_grants(
+            award, application, periods, pools, offered_at=now, respond_by=now + timezone.timedelta(days=OFFER_DAYS)
+        )
+        _post_grants(grants, by=by, field="hours")
+        admin = is_allocation_admin(by)
+        applications_transition(
+            application_ids=[application.pk],
+            action=Action.OFFER,
+            by=by if admin else None,
+            comment="" if admin else f"direct award from {pool.partner} by its contact {by.email}",
+            now=now,
+        )
+        enqueue(REFRESH_SUMMARY, trigger="award_direct")
+    return award
