@@ -18,3 +18,24 @@ class AllocationsConfig(AppConfig):
                 roles=frozenset({PlatformRole.CALL_MANAGER}),
             )
         )
+        for tool in (
+            StaffTool(
+                title=_("Allocation"),
+                description=_("Capacity periods and pools, allocation runs, offers and grants."),
+                url_name="capacity_home",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
+            ),
+            StaffTool(
+                title=_("Usage imports"),
+                description=_("Accounting imports from the clusters, their agents, alerts and reclaims."),
+                url_name="usage_imports",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
+            ),
+            StaffTool(
+                title=_("Dashboards"),
+                description=_("Demand, allocation, usage and finance at a glance, per call and Gigafactory."),
+                url_name="dashboards_overview",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN, PlatformRole.CALL_MANAGER, PlatformRole.FINANCE_ADMIN}),
+            ),
+        ):
+            register_staff_tool(tool)
