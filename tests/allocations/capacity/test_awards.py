@@ -191,3 +191,24 @@ def test_the_awards_api_lists_an_award_with_its_slices_to_its_members_only(
     client.force_login(mallory)
     assert client.get(f"/api/v1/awards/{award.pk}/").status_code == 404
     assert client.get("/api/v1/awards/").json()["results"] == []
+
+
+def test_an_accepted_award_commits_accepted_slices_that_activate_in_their_quarter(
+    twelve_months, carol, alice, gigafactory
+):
+    application, q1_pool = twelve_months
+    committed_run(q1_pool, carol)
+    first = Grant.objects.get(application=application, period=q1_pool.period)
+    services.offer_respond(grant_id=first.pk, accept=True, by=alice, now=timezone.now())
+    q2 = period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=2)
+    second = Grant.objects.get(application=application, period=q2)
+    assert second.status == GrantStatus.ACCEPTED
+    services.grants_activate(now=timezone.make_aware(dt.datetime(2027, 2, 2, 12)))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (GrantStatus.ACTIVE, GrantStatus.ACCEPTED)
+    services.grants_activate(now=timezone.make_aware(dt.datetime(2027, 4, 2, 12)))
+    second.refresh_from_db()
+    assert second.status == GrantStatus.ACTIVE  # the application is active already: only the slice moves
+    application.refresh_from_db()
+    assert application.status == "active"
