@@ -1,5 +1,8 @@
 """allauth adapters: account emails leave through the Celery email task, after commit; staff keep their MFA."""
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -20,7 +23,9 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     def send_mail(self, template_prefix, email, context):
-        # Rendered now, inside the request, so links are absolute URLs on the host the user is visiting.
+        # Rendered now, inside the request, so links are absolute URLs on the host the user is visiting. The
+        # greeting names the portal from settings (without the sites framework it would be the request's host).
+        context = {**context, "current_site": portal_site()}
         message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):
@@ -30,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_from_email(self):
         return settings.DEFAULT_FROM_EMAIL
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{settings.SITE_NAME}] {subject}"
+
+
+def portal_site() -> SimpleNamespace:
+    """The portal's name and domain for account emails: ``SITE_NAME`` and the host of ``SITE_URL``."""
+    return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class MfaAdapter(DefaultMFAAdapter):

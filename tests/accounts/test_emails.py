@@ -73,3 +73,20 @@ def test_no_email_leaves_when_the_transaction_rolls_back(alice, alice_org, celer
     services.invitation_create(organisation=alice_org, email="real@aurora-ai.eu", by=alice)
     _mail_to("real@aurora-ai.eu")
     assert not [m for m in mail.outbox if "ghost@aurora-ai.eu" in m.to]
+
+
+def test_signup_email_names_the_portal_from_settings(client, celery_worker, _portal_host, settings):
+    settings.SITE_NAME = "EU AI Gigafactories Access Portal"
+    settings.SITE_URL = "https://access.gigafactories.eu"
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "kadri@ut.ee", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"},
+        SERVER_NAME="portal.example.eu",
+    )
+    assert response.status_code == 302
+    message = _mail_to("kadri@ut.ee")
+    assert "Hello from EU AI Gigafactories Access Portal!" in message.body
+    assert "register an account on access.gigafactories.eu." in message.body
+    assert "Hello from !" not in message.body and " on ." not in message.body
+    assert message.subject.startswith("[EU AI Gigafactories Access Portal] ")
+    assert "portal.example.eu" not in message.subject and "127.0.0.1" not in message.subject
