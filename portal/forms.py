@@ -21,7 +21,7 @@ class BootstrapFormMixin:
             widget = field.widget
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {widget_css_class(widget)}".strip()
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_help"
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_helptext"
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -131,7 +131,7 @@ class ReviewForm(BootstrapFormMixin, forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
             if criterion.description:
-                scores[name].widget.attrs["aria-describedby"] = f"id_{name}_help"
+                scores[name].widget.attrs["aria-describedby"] = f"id_{name}_helptext"
         # Scores first, then the comments.
         self.fields = {**scores, **self.fields}
 

@@ -107,7 +107,7 @@ class QuestionsForm(BootstrapFormMixin, forms.Form):
             )
             widget.attrs.setdefault("class", css)
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_help"
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_helptext"
 
     def answers(self) -> dict:
         return {str(q["id"]): self.cleaned_data.get(f"q_{q['id']}") for q in self.questions}

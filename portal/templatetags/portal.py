@@ -19,7 +19,7 @@ def bootstrap_widget(field: forms.BoundField) -> SafeString:
         attrs["aria-invalid"] = "true"
         described.append(f"{field.auto_id}_errors")
     if field.help_text:
-        described.append(f"{field.auto_id}_help")
+        described.append(f"{field.auto_id}_helptext")
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
