@@ -6,7 +6,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from allocations.applications.calls.serializers import (
     QuestionSerializer,
     SlotSerializer,
 )
-from allocations.models import Call
+from allocations.models import Call, CallStatus
 
 
 class CallDesignViewSet(CallViewSet):
@@ -34,7 +34,9 @@ class CallDesignViewSet(CallViewSet):
         return has_role(self.request.user, PlatformRole.CALL_MANAGER)
 
     def _require_manager(self) -> None:
-        if not self.request.user.is_authenticated or not self._is_manager():
+        if not self.request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not self._is_manager():
             raise PermissionDenied("Only call managers can design calls.")
 
     def get_queryset(self):
@@ -111,7 +113,7 @@ class CallDesignViewSet(CallViewSet):
     def publish(self, request, slug=None):
         """Publish a draft (form version 1), or, with changed questions or documents, the next form version."""
         call = self._managed()
-        if call.status == "published" and request.data.get("new_version"):
+        if call.status == CallStatus.PUBLISHED and request.data.get("new_version"):
             designer.call_publish_form_version(call_id=call.pk, by=request.user)
         else:
             designer.call_publish(call_id=call.pk, by=request.user)
