@@ -9,10 +9,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from portal.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -293,53 +294,7 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {
-    "heartbeat": {"task": "portal.heartbeat", "schedule": 60.0},
-    # Outbox messages the broker missed at their commit (it was down) go out within about a minute of its return.
-    "portal-relay-outbox": {"task": "portal.relay_outbox", "schedule": 30.0},
-}
-# Apps add their periodic tasks here, next to this one, so the whole schedule reads in one place.
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "accounts-purge-expired-invitations": {
-            "task": "accounts.purge_expired_invitations",
-            "schedule": crontab(hour=3, minute=17),
-        },
-        "allocations-draft-reminders": {
-            "task": "allocations.applications.send_draft_reminders",
-            "schedule": crontab(minute=5),
-        },
-        "reviews-review-reminders": {
-            "task": "reviews.send_review_reminders",
-            "schedule": crontab(minute=35),
-        },
-        "reviews-close-expired-reply-windows": {
-            "task": "reviews.close_expired_reply_windows",
-            "schedule": 600.0,
-        },
-        "ledger-void-expired-pending-transfers": {
-            "task": "ledger.void_expired_pending_transfers",
-            "schedule": 300.0,
-        },
-        "allocations-expire-offers": {"task": "allocations.capacity.expire_offers", "schedule": 900.0},
-        "allocations-activate-grants": {
-            "task": "allocations.capacity.activate_grants",
-            "schedule": crontab(minute=10),
-        },
-        # Work whose worker was lost (killed, host restarted) is queued again or failed with a reason.
-        "allocations-sweep-stale-runs": {"task": "allocations.capacity.sweep_stale_runs", "schedule": 120.0},
-        "allocations-sweep-stuck-imports": {"task": "allocations.usage.sweep_stuck_imports", "schedule": 300.0},
-        "allocations-reclaim-unused-hours": {
-            "task": "allocations.usage.reclaim_ended_periods",
-            "schedule": crontab(hour=2, minute=30),
-        },
-        "allocations-alert-silent-clusters": {"task": "allocations.usage.alert_silent_clusters", "schedule": 300.0},
-        "allocations-refresh-usage-summary": {
-            "task": "allocations.dashboards.refresh_usage_summary",
-            "schedule": 300.0,
-        },
-    }
-)
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # portal/schedule.py: every periodic task, by its Celery name
 
 # --- Provisioning of grants on the clusters (allocations.usage.provisioning; the site agent in site_agent/)
 SLURM_PROVISIONING_LEAD_DAYS = env.int("SLURM_PROVISIONING_LEAD_DAYS", default=7)  # accounts before a grant starts
