@@ -168,6 +168,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 if TESTING:
     ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "1000/m/ip", "signup": "1000/m/ip"}
+# Only for a load run whose simulated users all come from one address (`make load` sets it); unset in production.
+if LOGIN_RATE_LIMIT := env.str("LOGIN_RATE_LIMIT", default=""):
+    ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": LOGIN_RATE_LIMIT}
 MFA_ADAPTER = "accounts.adapters.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Gigafactory Access Portal"

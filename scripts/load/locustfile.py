@@ -2,8 +2,9 @@
 """The cut-off rush as locust users (run by scripts/load/run_load.py; `make load`).
 
 Applicants (each its own user, organisation and draft from prepare.py) sign in, open their draft, autosave the
-project step every few seconds with a realistic abstract, upload their CV once and submit in the last minutes
-before the cut-off; a few try after it. Staff sign in with TOTP and open the dashboards and the call board.
+project step every few seconds with a realistic abstract, upload their CV once (a pypdf-written PDF, into the
+call's CV document slot) and submit in the last minutes before the cut-off; a few try after it. Staff sign in
+with TOTP and open the dashboards and the call board.
 Each applicant's last acknowledged (2xx) autosave, what was sent after it, and each submit's answer are written
 to $LOAD_ACKS at the end for the verification against the database.
 """
@@ -12,6 +13,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
 import os
 import random
@@ -35,10 +37,21 @@ WORDS = (
     "training evaluation multilingual corpus tokenizer alignment scaling efficiency checkpoint open weights "
     "benchmark reproducible pipeline inference distillation robotics climate protein vision speech federated"
 ).split()
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+
+def _pdf() -> bytes:
+    """A small valid one-page PDF (written by pypdf, so it passes the portal's content checks)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Curriculum vitae"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _pdf()
 
 
 def totp(secret: str, at: float | None = None) -> str:
@@ -153,7 +166,7 @@ class Applicant(Portal):
     def upload_cv(self) -> None:
         with self.client.post(
             f"/applications/{self.pk}/attachments/",
-            {"kind": "cv", "csrfmiddlewaretoken": self.csrf()},
+            {"kind": "", "slot": str(CAST["cv_slot"]), "csrfmiddlewaretoken": self.csrf()},
             files={"file": ("cv.pdf", PDF, "application/pdf")},
             name="upload CV",
             allow_redirects=False,

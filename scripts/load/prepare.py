@@ -2,10 +2,12 @@
 
     python scripts/load/prepare.py OUT.json --applicants 300 --staff 6 --cutoff-in 420
 
-A Large Scale call whose cut-off is ``--cutoff-in`` seconds from now; per applicant its own verified user,
-organisation and draft (every section answered and the technical annex uploaded; the CV is left for the load
-run to upload); staff users with the call-manager role and a TOTP authenticator. Writes the cast (ids, emails,
-TOTP secrets, the cut-off) to OUT.json for the locust file and the verification.
+A Large Scale call whose cut-off is ``--cutoff-in`` seconds from now, made and published through the call
+designer's services like the demo calls (its own questions, a required technical annex and CV as document
+slots); per applicant its own verified user, organisation and draft (every section and the call's questions
+answered, every required document uploaded, as the demo seeds answer a call's form); the load run uploads the
+CV again into its slot, replacing it. Staff users with the call-manager role and a TOTP authenticator.
+Writes the cast (ids, emails, TOTP secrets, the cut-off) to OUT.json for the locust file and the verification.
 """
 
 import argparse
@@ -27,16 +29,20 @@ from allauth.account.models import EmailAddress  # noqa: E402
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.demo import CAROL  # noqa: E402
 from accounts.models import Membership, MembershipRole, Organisation, OrganisationType, User  # noqa: E402
 from accounts.roles import PlatformRole  # noqa: E402
 from allocations.applications import services  # noqa: E402
-from allocations.models import AccessMode, AIDomain, Call, CallCutoff, CallStatus, Gigafactory  # noqa: E402
+from allocations.applications.calls import services as designer  # noqa: E402
+from allocations.applications.demo_form import answer_call_form  # noqa: E402
+from allocations.demo import ANNEX, CRITERIA, QUESTIONS  # noqa: E402
+from allocations.models import AccessMode, AIDomain, Call, Gigafactory  # noqa: E402
 
 PASSWORD = "load-Gigafactory-2026"  # noqa: S105 - a scratch database's throwaway credential
+CV = {"name": "CV of the principal investigator", "help_text": "At most 2 pages.", "max_size_mb": 2, "required": True}
 COUNTRIES = ["DE", "FR", "IT", "ES", "NL", "BE", "PL", "SE", "FI", "AT", "PT", "CZ", "DK", "IE", "EE"]
 
 
@@ -51,20 +57,33 @@ def _pdf() -> bytes:
 
 
 def _call(cutoff_at) -> Call:
+    """The rush call, through the designer's services: the demo Large Scale questions, annex and CV slots."""
     now = timezone.now()
-    call = Call.objects.create(
-        slug=f"rush-{now:%H%M%S}",
-        title="Large Scale: the cut-off rush",
-        access_mode=AccessMode.objects.get(code="large-scale"),
-        summary="Load run",
-        description="Load run",
-        opens_at=now - dt.timedelta(days=30),
-        status=CallStatus.PUBLISHED,
-        max_applications_per_organisation=1,
+    carol = User.objects.get(email=CAROL)
+    call = designer.call_create(
+        by=carol,
+        values={
+            "title": "Large Scale: the cut-off rush",
+            "slug": f"rush-{now:%H%M%S}",
+            "access_mode": AccessMode.objects.get(code="large-scale"),
+            "summary": "Load run",
+            "description": "Load run",
+            "opens_at": now - dt.timedelta(days=30),
+            "max_applications_per_organisation": 1,
+            "allowed_durations_months": [3, 6, 12],
+            "score_min": 0,
+            "score_max": 5,
+        },
+        gigafactories=list(Gigafactory.objects.all()[:2]),
+        cutoffs=[cutoff_at],
+        criteria=[{"name": n, "description": d, "weight": w, "threshold": 3} for n, d, w in CRITERIA],
+        now=now,
     )
-    call.gigafactories.set(Gigafactory.objects.all()[:2])
-    CallCutoff.objects.create(call=call, at=cutoff_at)
-    return call
+    for question in QUESTIONS["large-scale"]:
+        designer.question_save(call_id=call.pk, by=carol, values={"required": True, **question})
+    designer.slot_save(call_id=call.pk, by=carol, values=ANNEX)
+    designer.slot_save(call_id=call.pk, by=carol, values=CV)
+    return designer.call_publish(call_id=call.pk, by=carol, now=now)
 
 
 def _applicant(n: int, call: Call, password_hash: str, pdf: bytes) -> dict:
@@ -119,12 +138,7 @@ def _applicant(n: int, call: Call, password_hash: str, pdf: bytes) -> dict:
             ),
         },
     )
-    services.attachment_add(
-        application_id=draft.pk,
-        kind="technical_annex",
-        upload=SimpleUploadedFile("annex.pdf", pdf, content_type="application/pdf"),
-        by=user,
-    )
+    answer_call_form(application_id=draft.pk, by=user, pdf=pdf)
     draft.refresh_from_db()
     return {"email": email, "application": draft.pk, "project_version": draft.project_version}
 
@@ -154,9 +168,11 @@ def main() -> None:
         call = _call(cutoff_at)
         applicants = [_applicant(n, call, password_hash, pdf) for n in range(args.applicants)]
         staff = [_staff(n, password_hash) for n in range(args.staff)]
+    cv_slot = next(slot["id"] for slot in call.form_versions.get().document_slots if slot["name"] == CV["name"])
     cast = {
         "password": PASSWORD,
         "call": call.slug,
+        "cv_slot": cv_slot,
         "cutoff": cutoff_at.isoformat(),
         "applicants": applicants,
         "staff": staff,
