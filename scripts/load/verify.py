@@ -44,6 +44,12 @@ def _emails_by_reference(references: set[str]) -> tuple[Counter, Counter]:
     return queued, sent
 
 
+def _stripped(values: dict) -> dict:
+    """Text fields as the form keeps them: surrounding whitespace stripped (an abstract cut at 1990 characters
+    may end in a space the user sent)."""
+    return {key: value.strip() for key, value in values.items()}
+
+
 def verify(cast: dict, acks: dict) -> dict:
     cutoff = dt.datetime.fromisoformat(cast["cutoff"])
     ids = [a["application"] for a in cast["applicants"]]
@@ -59,11 +65,11 @@ def verify(cast: dict, acks: dict) -> dict:
     for pk, ack in acks.items():
         key = int(pk)
         application = applications[key]
-        state = {"title": application.title, "abstract": application.abstract}
+        state = _stripped({"title": application.title, "abstract": application.abstract})
         if ack["acked"] is not None:
             result["applicants with an acknowledged autosave"] += 1
-            if state != ack["acked"]:
-                if state in ack["sent_after"]:
+            if state != _stripped(ack["acked"]):
+                if state in [_stripped(sent) for sent in ack["sent_after"]]:
                     result["saved later state whose answer was lost"] += 1
                 else:
                     result["lost updates"] += 1
