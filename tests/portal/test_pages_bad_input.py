@@ -59,7 +59,8 @@ def _patterns(resolver=None, prefix=""):
             yield from _patterns(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             module = getattr(entry.callback, "__module__", "")
-            if module.split(".")[0] in APPS and "api" not in module.split(".")[-1]:
+            # The Django admin is Django's own (an app's admin class may define a view of it, e.g. a password form).
+            if module.split(".")[0] in APPS and "api" not in module.split(".")[-1] and not prefix.startswith("admin/"):
                 yield prefix + str(entry.pattern)
 
 
