@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from allocations.applications.answer_sheet import answer_sheet
@@ -211,6 +212,11 @@ def panel_page(request, slug: str):
     return _panel_page(request, call)
 
 
+def decisions_recorded_message(count: int) -> str:
+    """The confirmation after a bulk decision, in the right plural form for the language."""
+    return ngettext("%(n)d decision was recorded.", "%(n)d decisions were recorded.", count) % {"n": count}
+
+
 @login_required
 @require_POST
 def panel_decide_bulk(request, slug: str):
@@ -229,7 +235,7 @@ def panel_decide_bulk(request, slug: str):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("%(n)d decisions were recorded.") % {"n": len(decided)})
+            messages.success(request, decisions_recorded_message(len(decided)))
             return redirect(_panel_url(call, _panel_cutoff(request, call)))
     return _panel_page(request, call, bulk_form=form, status=400)
 
