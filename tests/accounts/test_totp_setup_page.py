@@ -27,3 +27,16 @@ def test_totp_secret_is_a_readonly_focusable_field_with_a_copy_button(client, al
     assert "Copy" in button.group(1)
     assert "js/accounts.js" in html
     assert "<script>" not in html and "style=" not in html
+
+
+@pytest.mark.django_db
+def test_copy_button_speaks_german(client, alice):
+    client.force_login(alice)
+    client.cookies["django_language"] = "de"
+    response = client.get(ACTIVATE_URL)
+    if response.status_code == 302 and "/reauthenticate/" in response.url:
+        assert client.post(response.url, {"password": PASSWORD}).status_code == 302
+        response = client.get(ACTIVATE_URL)
+    html = response.content.decode()
+    assert "Geheimschlüssel kopieren" in html
+    assert 'data-copied-text="Kopiert"' in html
