@@ -1,29 +1,6 @@
-"""Streaming parsers for cluster job accounting records (pure Python, no Django, no I/O).
-
-Three inputs give the same records:
-
-- Slurm ``sacct --parsable2`` output, with or without its header line. Without a header the fields are
-  ``JobID|JobIDRaw|User|Account|Partition|Start|End|Elapsed|AllocTRES|State``; with a header the columns are
-  found by name (any order, extra columns ignored).
-- A plain CSV ``cluster,job_id,account,user,start,end,gpus`` (header optional); elapsed time is ``end - start``.
-- JSON records (dicts) of the API: ``job_id, account, user, start, end`` and ``gpus`` (or ``alloc_tres``),
-  optionally ``elapsed`` (seconds or Slurm's ``[D-]HH:MM:SS``) and ``cluster``.
-
-Each parser yields, per input line, a :class:`JobRecord` (accepted), a :class:`Rejected` (with its line number, a
-reason code and a detail) or a :class:`Skipped` (not an error: a job step, a running job). Nothing is dropped
-silently. Only job allocations count:
-
-- steps (``123.batch``, ``123.extern``, ``123.0``, ``123_4.batch``, ``123+0.0``) are skipped: their GPUs are
-  already counted on the allocation line;
-- array tasks (``123_4``) are allocations of their own and keyed by that id; a pending array line
-  (``123_[5-9]``) has ``End=Unknown`` and is skipped like any running job;
-- heterogeneous job components (``123+0``, ``123+1``) each hold their own allocation (AllocTRES) and count once
-  each, keyed by the component id.
-
-GPU count: the generic ``gres/gpu=N`` of AllocTRES; when only typed entries are present
-(``gres/gpu:h100=4``), their sum; no GPU entry means 0 GPUs. GPU-seconds = GPUs x elapsed seconds.
-Times without an offset are the cluster's local time; the caller attaches the zone.
-"""
+"""The parsers of records (the slow path): sacct ``--parsable2``, plain CSV and the API's JSON records, each
+yielding a JobRecord, Rejected or Skipped per line. The inputs and counting rules are in the package docstring
+(``allocations/usage/sacct/__init__.py``)."""
 
 from __future__ import annotations
 
