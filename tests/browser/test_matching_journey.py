@@ -46,6 +46,8 @@ def test_carol_accepts_the_suggestion_and_bob_sees_why(page, pool):
     page.wait_for_url(re.compile(r"/suggestion/$"))
     assert page.get_by_text("Text affinities are not computed").is_visible()
     page.get_by_role("button", name="Compute text affinities").click()
+    # The POST redirects back here; reloading before that navigation ends would race it.
+    page.get_by_text("The affinities are being computed").wait_for()
     wait_for(lambda: CallAffinity.objects.filter(call=call).exists(), timeout=30)
     page.reload()
     assert page.get_by_text("Text affinities of the applications and reviewer profiles").is_visible()
