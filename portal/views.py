@@ -11,10 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.celery import app as celery_app
+from portal.home import what_needs
 
 
 def home(request):
-    return render(request, "portal/home.html")
+    """Anonymous visitors see what the portal offers; a signed-in person sees what needs them."""
+    if not request.user.is_authenticated:
+        return render(request, "portal/home.html")
+    return render(request, "portal/needs.html", {"home": what_needs(user=request.user)})
 
 
 def _check_database() -> str:

@@ -364,3 +364,24 @@ def cutoffs_due_for_reminders(*, now, within_days: int = 7) -> list[CallCutoff]:
 
 def drafts_of_call(*, call: Call) -> QuerySet[Application]:
     return Application.objects.filter(call=call, status=Status.DRAFT).select_related("pi", "created_by", "call")
+
+
+def drafts_near_cutoff(*, user: User, now, within_days: int = 14) -> QuerySet[Application]:
+    """Drafts of ``user``'s organisations whose call closes a cut-off within ``within_days``, soonest first.
+
+    Each carries ``next_cutoff_at``. One query for a slice, one for the count.
+    """
+    horizon = now + timezone.timedelta(days=within_days)
+    return (
+        Application.objects.filter(
+            organisation__memberships__user=user, status=Status.DRAFT, call__status=CallStatus.PUBLISHED
+        )
+        .annotate(
+            next_cutoff_at=Subquery(
+                CallCutoff.objects.filter(call=OuterRef("call_id"), at__gt=now).order_by("at").values("at")[:1]
+            )
+        )
+        .filter(next_cutoff_at__lte=horizon)
+        .select_related("call")
+        .order_by("next_cutoff_at", "id")
+    )

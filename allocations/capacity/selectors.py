@@ -30,6 +30,7 @@ from allocations.models.capacity import (
     GrantStatus,
     Pool,
     PoolKind,
+    RunStatus,
 )
 from ledger.models import Account, Ledger, Partner, Transfer
 from portal.units import gpu_hours, gpu_seconds
@@ -329,3 +330,28 @@ def grants_starting(*, today: datetime.date) -> QuerySet[Grant]:
 
 def open_access_pools(*, period: CapacityPeriod) -> list[Pool]:
     return [p for p in period.pools.all() if p.kind == PoolKind.OPEN_ACCESS]
+
+
+def offers_awaiting_answer(*, user: User, now) -> QuerySet[Grant]:
+    """Offers that ``user``, as principal investigator, can still accept or decline: one per application (the
+    first slice of an award stands for the award, which is answered as a whole), soonest deadline first."""
+    first_slices = (
+        Grant.objects.filter(status=GrantStatus.OFFERED, application__pi=user, respond_by__gt=now)
+        .order_by("application_id", "starts_on", "pk")
+        .distinct("application_id")
+        .values("pk")
+    )
+    return (
+        Grant.objects.filter(pk__in=first_slices)
+        .select_related("application", "gigafactory", "award")
+        .order_by("respond_by", "pk")
+    )
+
+
+def runs_to_commit() -> QuerySet[AllocationRun]:
+    """Runs that finished and wait for an allocation admin to commit or discard them, oldest first."""
+    return (
+        AllocationRun.objects.filter(status=RunStatus.SUCCEEDED)
+        .select_related("pool__period__gigafactory", "pool__access_mode", "pool__partner")
+        .order_by("finished_at", "pk")
+    )

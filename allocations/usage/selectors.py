@@ -9,6 +9,7 @@ The grant page and ``GET /api/v1/grants/{id}/usage/`` both read :func:`grant_usa
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from allocations.models.usage import (
     ALERT_THRESHOLDS,
     Cluster,
     ClusterToken,
+    ImportStatus,
     UsageAlert,
     UsageDaily,
     UsageImport,
@@ -313,3 +315,20 @@ def grants_over_quota(*, limit: int = 50) -> list[tuple[Grant, int]]:
 
 def alert_thresholds() -> tuple[int, ...]:
     return ALERT_THRESHOLDS
+
+
+def imports_failed(*, now, within_days: int = 14) -> QuerySet[UsageImport]:
+    """Imports that failed in the last ``within_days``, newest first (an admin retries or fixes the file)."""
+    since = now - dt.timedelta(days=within_days)
+    return (
+        UsageImport.objects.filter(status=ImportStatus.FAILED, created_at__gte=since)
+        .select_related("cluster")
+        .defer("rejects")
+        .order_by("-created_at", "-id")
+    )
+
+
+def clusters_silent(*, now) -> QuerySet[Cluster]:
+    """Clusters whose site agent reported once but not for ``SLURM_AGENT_SILENCE_MINUTES``, longest silent first."""
+    cutoff = now - dt.timedelta(minutes=settings.SLURM_AGENT_SILENCE_MINUTES)
+    return Cluster.objects.filter(last_report_at__lt=cutoff).select_related("gigafactory").order_by("last_report_at")

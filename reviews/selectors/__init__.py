@@ -39,6 +39,13 @@ from reviews.selectors._common import (  # noqa: F401 (re-exported)
     pure_criteria,
     review_scores,
 )
+from reviews.selectors.queues import (  # noqa: F401 (re-exported: what waits for whom, read by the home page)
+    applications_to_check,
+    assignments_to_answer,
+    panels_to_decide,
+    replies_due,
+    reviews_due,
+)
 
 # The call managers' and the matching reads, re-exported: callers use ``selectors.<name>``.
 calls_for_management = _boards.calls_for_management
