@@ -14,10 +14,10 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
-    search_fields = ["email", "full_name"]
+    search_fields = ["email", "full_name", "orcid"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("full_name", "timezone")}),
+        (_("Personal info"), {"fields": ("full_name", "orcid", "timezone")}),
         (
             _("Roles and permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

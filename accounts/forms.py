@@ -4,6 +4,7 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.models import MembershipRole, Organisation, TokenScope
 from accounts.tokens import DEFAULT_DAYS, EXPIRY_CHOICES
+from accounts.validators import normalise_orcid, validate_orcid
 from portal.forms import BootstrapFormMixin
 
 
@@ -53,6 +54,19 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
 
 class ProfileForm(BootstrapFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    orcid = forms.CharField(
+        label=_("ORCID iD"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "Optional. Your researcher identifier, e.g. 0000-0002-1825-0097; reviewers' conflict checks use it."
+        ),
+    )
+
+    def clean_orcid(self) -> str:
+        value = normalise_orcid(self.cleaned_data["orcid"])
+        validate_orcid(value)
+        return value
 
 
 class InvitationAnswerForm(forms.Form):

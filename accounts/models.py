@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.countries import ELIGIBLE_COUNTRIES
+from accounts.validators import validate_orcid
 
 
 class UserManager(BaseUserManager):
@@ -50,6 +51,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    orcid = models.CharField(
+        _("ORCID iD"),
+        max_length=19,
+        blank=True,
+        validators=[validate_orcid],
+        help_text=_("Your persistent researcher identifier, e.g. 0000-0002-1825-0097 (orcid.org)."),
+    )
     # Raised when the credentials change (password, authenticator, deactivation): every session signed with the
     # old value ends (see _get_session_auth_hash); accounts.tokens.credentials_changed re-signs the current one.
     credentials_version = models.PositiveIntegerField(default=0, editable=False)
@@ -64,6 +72,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
+        constraints = [
+            # One person, one iD: a second account claiming it is refused (ORCID iDs are public, so saying so
+            # reveals nothing).
+            models.UniqueConstraint(fields=["orcid"], condition=~Q(orcid=""), name="user_orcid_unique"),
+            models.CheckConstraint(
+                condition=Q(orcid="") | Q(orcid__regex=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"), name="user_orcid_format"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

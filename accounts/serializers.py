@@ -13,7 +13,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "date_joined", "roles"]
+        fields = ["id", "email", "full_name", "orcid", "date_joined", "roles"]
         read_only_fields = fields
 
     def get_roles(self, user) -> list[str]:

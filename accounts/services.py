@@ -19,6 +19,7 @@ from accounts.models import (
     User,
 )
 from accounts.tokens import api_token_create, api_token_revoke  # noqa: F401  (the token services live there)
+from accounts.validators import normalise_orcid
 from audit.models import ObjectType
 from audit.services import diff, record, snapshot
 from portal.emails import queue_templated_email
@@ -272,11 +273,18 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         membership.delete()
 
 
-def user_update_profile(*, user: User, by: User, full_name: str) -> User:
-    """A user edits their own profile."""
+def user_update_profile(*, user: User, by: User, full_name: str, orcid: str | None = None) -> User:
+    """A user edits their own profile. ``orcid`` (when given) is normalised (URL, hyphens, lower-case x) and checked
+    (format, check character, not on another account); a ``ValidationError`` names the faulty field."""
     if user.pk != by.pk:
         raise PermissionDenied
     user.full_name = (full_name or "").strip()
+    fields = ["full_name"]
+    if orcid is not None:
+        user.orcid = normalise_orcid(orcid)
+        fields.append("orcid")
+        if user.orcid and User.objects.filter(orcid=user.orcid).exclude(pk=user.pk).exists():
+            raise ValidationError({"orcid": _("This ORCID iD is already on another account.")})
     user.full_clean(validate_unique=False, validate_constraints=False)
-    user.save(update_fields=["full_name"])
+    user.save(update_fields=fields)
     return user

@@ -1,4 +1,4 @@
-"""Offline checks of organisation identifiers (python-stdnum: format and check digit)."""
+"""Offline checks of organisation and person identifiers (python-stdnum: format and check digit)."""
 
 import re
 
@@ -15,6 +15,7 @@ from stdnum.exceptions import (
 from stdnum.exceptions import (
     ValidationError as StdnumError,
 )
+from stdnum.iso7064 import mod_11_2
 
 from accounts.countries import ELIGIBLE_COUNTRIES, EU_MEMBER_STATES
 
@@ -86,3 +87,31 @@ def validate_vat(value: str, country: str) -> None:
         )
     except StdnumError:
         raise ValidationError(_("This VAT number is not valid."), code="vat")
+
+
+# An ORCID iD: 16 characters in four groups, the last one an ISO 7064 MOD 11-2 check character (0-9 or X).
+ORCID_PATTERN = re.compile(r"(?:https?://(?:www\.)?orcid\.org/)?(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])", re.I)
+
+
+def normalise_orcid(value: str) -> str:
+    """``0000-0002-1825-0097`` from the iD as people paste it (with the orcid.org URL, without hyphens, a lower-case
+    x); text that is not shaped like an iD comes back stripped, for :func:`validate_orcid` to refuse."""
+    text = (value or "").strip()
+    match = ORCID_PATTERN.fullmatch(text)
+    if not match:
+        return text
+    return "-".join(match.groups()).upper()
+
+
+def validate_orcid(value: str) -> None:
+    """An ORCID iD in its canonical form whose check character is right (ISO 7064 MOD 11-2)."""
+    if not value:
+        return
+    if not re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", value):
+        raise ValidationError(
+            _("An ORCID iD has 16 characters in four groups, like 0000-0002-1825-0097."), code="orcid_format"
+        )
+    if not mod_11_2.is_valid(value.replace("-", "")):
+        raise ValidationError(
+            _("This ORCID iD's check character is wrong: look for a mistyped digit."), code="orcid_checksum"
+        )

@@ -57,11 +57,20 @@ def _profile_context(request, **extra) -> dict:
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
+    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name, "orcid": request.user.orcid})
     if request.method == "POST" and form.is_valid():
-        services.user_update_profile(user=request.user, by=request.user, full_name=form.cleaned_data["full_name"])
-        messages.success(request, _("Your profile was saved."))
-        return redirect("profile")
+        try:
+            services.user_update_profile(
+                user=request.user,
+                by=request.user,
+                full_name=form.cleaned_data["full_name"],
+                orcid=form.cleaned_data["orcid"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("profile")
     return render(
         request, "accounts/profile.html", _profile_context(request, form=form), status=400 if form.errors else 200
     )
