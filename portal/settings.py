@@ -241,6 +241,8 @@ else:
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Gigafactory Access Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+DATA_PROTECTION_EMAIL = env.str("DATA_PROTECTION_EMAIL", default="data-protection@localhost")  # privacy notice
+ACCESSIBILITY_EMAIL = env.str("ACCESSIBILITY_EMAIL", default="accessibility@localhost")  # accessibility statement
 
 # --- Security
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

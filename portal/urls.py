@@ -61,6 +61,8 @@ swagger_ui = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UN
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy_notice, name="privacy_notice"),
+    path("accessibility/", views.accessibility_statement, name="accessibility_statement"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
-"""Home page and the health endpoint."""
+"""Home page, the privacy notice and accessibility statement, and the health endpoint."""
 
+import datetime as dt
 import time
 
 import redis
@@ -19,6 +20,30 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "portal/home.html")
     return render(request, "portal/needs.html", {"home": what_needs(user=request.user)})
+
+
+# Dates of the texts' last review: a change to either page moves its date (the statement must say when it was
+# prepared and reviewed, Implementing Decision (EU) 2018/1523).
+PRIVACY_NOTICE_UPDATED = dt.date(2026, 12, 7)
+ACCESSIBILITY_STATEMENT_UPDATED = dt.date(2026, 12, 7)
+
+
+@require_GET
+def privacy_notice(request):
+    return render(
+        request,
+        "portal/privacy.html",
+        {"contact": settings.DATA_PROTECTION_EMAIL, "updated_on": PRIVACY_NOTICE_UPDATED},
+    )
+
+
+@require_GET
+def accessibility_statement(request):
+    return render(
+        request,
+        "portal/accessibility.html",
+        {"contact": settings.ACCESSIBILITY_EMAIL, "updated_on": ACCESSIBILITY_STATEMENT_UPDATED},
+    )
 
 
 def _check_database() -> str:
