@@ -122,6 +122,10 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     # the portal activates an accepted grant when it starts (allocations/capacity_services/offers.py).
     # The portal offers on a partner contact's direct award from its partner's pool (checked by that service).
     (Status.APPROVED, Action.OFFER): Transition(to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN, Role.PORTAL})),
+    # The waitlist stays a candidate: "fill from waitlist" offers it hours that came back to a pool.
+    (Status.WAITLISTED, Action.OFFER): Transition(
+        to=Status.OFFERED, who=frozenset({Role.ALLOCATION_ADMIN, Role.PORTAL})
+    ),
     (Status.OFFERED, Action.ACCEPT): Transition(to=Status.ACCEPTED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.DECLINE): Transition(to=Status.DECLINED, who=frozenset({Role.PI})),
     (Status.OFFERED, Action.EXPIRE): Transition(to=Status.DECLINED, who=frozenset({Role.PORTAL})),

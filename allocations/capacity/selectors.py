@@ -106,19 +106,22 @@ def partners_by_id(ids) -> dict[int, Partner]:
 # --- the inputs of a run ------------------------------------------------------------------------------------------
 
 
-def candidate_applications(*, pool: Pool) -> QuerySet[Application]:
+def candidate_applications(*, pool: Pool, waitlist: bool = False) -> QuerySet[Application]:
     """Approved applications a run of ``pool`` considers: calls of the pool's access mode, on its Gigafactory (the
     preferred one, or any of the call's when none is preferred), with a request, and not yet granted in the period.
+    With ``waitlist`` (a fill from the waitlist) the panel-waitlisted applications are candidates too; approved
+    applications a run could not fit are candidates either way (they have no award).
 
     The panel rank is read from the review stage's decision (``reviews.PanelDecision.rank``).
     """
     period = pool.period
+    statuses = [Status.APPROVED, Status.WAITLISTED] if waitlist else [Status.APPROVED]
     on_gigafactory = Exists(
         Call.gigafactories.through.objects.filter(call_id=OuterRef("call_id"), gigafactory_id=period.gigafactory_id)
     )
     return (
         Application.objects.filter(
-            status=Status.APPROVED, call__access_mode_id=pool.access_mode_id, requested_gpu_hours__gt=0
+            status__in=statuses, call__access_mode_id=pool.access_mode_id, requested_gpu_hours__gt=0
         )
         .filter(
             Q(preferred_gigafactory_id=period.gigafactory_id) | Q(on_gigafactory, preferred_gigafactory__isnull=True)
@@ -130,7 +133,7 @@ def candidate_applications(*, pool: Pool) -> QuerySet[Application]:
     )
 
 
-def inputs_snapshot(*, pool: Pool) -> tuple[dict, str]:
+def inputs_snapshot(*, pool: Pool, waitlist: bool = False) -> tuple[dict, str]:
     """What a run of ``pool`` computes from, and its SHA-256: the pool's free balance and, per candidate application
     whose project overlaps the period, ``[id, rank, requested, minimum, submitted, total, starts_on, ends_on]``:
     the request's and minimum's slices for this period, the whole request and the dates the award would cover
@@ -140,7 +143,7 @@ def inputs_snapshot(*, pool: Pool) -> tuple[dict, str]:
     account = Account.objects.get(pk=pool.account_id)
     rows = []
     for pk, rank, requested, minimum, submitted_at, start_month, months in (
-        candidate_applications(pool=pool)
+        candidate_applications(pool=pool, waitlist=waitlist)
         .order_by("pk")
         .values_list(
             "pk",
@@ -165,6 +168,52 @@ def inputs_snapshot(*, pool: Pool) -> tuple[dict, str]:
         rows.append([pk, rank, requested_s, minimum_s, submitted, total, covers[0].isoformat(), covers[1].isoformat()])
     snapshot = {"pool": pool.pk, "balance": pool_balance(account), "requests": rows}
     return snapshot, snapshot_hash(snapshot)
+
+
+def _left_out_by_a_run(application: Application) -> bool:
+    """Approved, without an award, and waitlisted by a committed run."""
+    if application.status != Status.APPROVED or Award.objects.filter(application_id=application.pk).exists():
+        return False
+    return AllocationResult.objects.filter(
+        application_id=application.pk, granted_seconds=0, run__status=RunStatus.COMMITTED
+    ).exists()
+
+
+def waitlist_place(*, application: Application, today: datetime.date | None = None) -> dict | None:
+    """Where a waitlisted application stands: panel-waitlisted, or approved without an award after a committed run
+    could not fit it. ``{"position": n, "count": m, "pool": pool}`` in the waitlist of the open-access pool of its
+    access mode on its Gigafactory in the earliest split period not yet over (``pool`` ``None`` and no position
+    when there is none yet), or ``None`` when the application is not waitlisted. Three queries."""
+    if application.status != Status.WAITLISTED and not _left_out_by_a_run(application):
+        return None
+    today = today or timezone.localdate()
+    gigafactories = (
+        [application.preferred_gigafactory_id]
+        if application.preferred_gigafactory_id
+        else list(application.call.gigafactories.values_list("pk", flat=True))
+    )
+    pool = (
+        Pool.objects.select_related("period__gigafactory", "access_mode")
+        .filter(
+            kind=PoolKind.OPEN_ACCESS,
+            access_mode_id=application.call.access_mode_id,
+            period__gigafactory_id__in=gigafactories,
+            period__entitlements_on__isnull=False,
+            period__ends_on__gt=today,
+        )
+        .order_by("period__starts_on", "pk")
+        .first()
+    )
+    if pool is None:
+        return {"position": None, "count": None, "pool": None}
+    ranked = list(
+        candidate_applications(pool=pool, waitlist=True)
+        .order_by("panel_rank", F("submitted_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    if application.pk not in ranked:
+        return {"position": None, "count": None, "pool": pool}
+    return {"position": ranked.index(application.pk) + 1, "count": len(ranked), "pool": pool}
 
 
 def snapshot_hash(snapshot: dict) -> str:

@@ -16,6 +16,13 @@ def execute_allocation_run(run_id: int) -> str:
     return capacity_services.run_execute(run_id=run_id)
 
 
+@shared_task(name="allocations.capacity.fill_from_waitlist", acks_late=True, reject_on_worker_lost=True)
+def fill_from_waitlist(run_id: int) -> str:
+    """Compute and commit a fill from the waitlist (queued by ``waitlist_fill`` after commit); a repeat changes
+    nothing."""
+    return capacity_services.waitlist_fill_execute(run_id=run_id)
+
+
 @shared_task(name="allocations.capacity.send_offer_emails", bind=True, acks_late=True, reject_on_worker_lost=True)
 def send_offer_emails(self, run_id: int) -> int:
     """Queue the offer emails of a committed run (an outbox message of ``run_commit``). The emails and the record

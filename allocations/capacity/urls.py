@@ -7,6 +7,7 @@ urlpatterns = [
     path("staff/allocation/periods/new/", views.period_create, name="capacity_period_create"),
     path("staff/allocation/periods/<int:pk>/", views.period_detail, name="capacity_period_detail"),
     path("staff/allocation/pools/<int:pool_pk>/runs/", views.run_create, name="capacity_run_create"),
+    path("staff/allocation/pools/<int:pool_pk>/fill/", views.waitlist_fill, name="capacity_waitlist_fill"),
     path("staff/allocation/runs/<int:pk>/", views.run_detail, name="capacity_run_detail"),
     path("staff/allocation/runs/<int:pk>/status/", views.run_status, name="capacity_run_status"),
     path(

@@ -137,6 +137,20 @@ def run_create(request, pool_pk: int):
     return redirect("capacity_period_detail", pk=pool.period_id)
 
 
+@login_required
+@require_POST
+def waitlist_fill(request, pool_pk: int):
+    _require_admin(request)
+    pool = _get(Pool.objects.select_related("period").get, pk=pool_pk)
+    try:
+        run = services.waitlist_fill(pool=pool, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("capacity_period_detail", pk=pool.period_id)
+    messages.success(request, _("Filling from the waitlist: the offers go out as soon as it is computed."))
+    return redirect("capacity_run_detail", pk=run.pk)
+
+
 def _run_context(run: AllocationRun) -> dict:
     context: dict = {"run": run}
     if run.status in ("succeeded", "committed", "discarded"):

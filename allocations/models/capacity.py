@@ -177,6 +177,14 @@ class AllocationRun(models.Model):
 
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="runs", verbose_name=_("pool"))
     policy = models.CharField(_("policy"), max_length=20, choices=POLICY_CHOICES)
+    fills_waitlist = models.BooleanField(
+        _("fills from the waitlist"),
+        default=False,
+        help_text=_(
+            "Offers hours returned to the pool to the waitlist (panel-waitlisted applications and approved ones "
+            "a run could not fit) in rank order, and commits at once."
+        ),
+    )
     status = models.CharField(_("status"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")

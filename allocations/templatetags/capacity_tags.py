@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from allocations.capacity.selectors import hours, is_allocation_admin
+from allocations.capacity.selectors import hours, is_allocation_admin, waitlist_place
 
 register = template.Library()
 
@@ -49,3 +49,9 @@ def percent_bp(value) -> str:
 def allocation_nav_url(user) -> str:
     """The staff allocation pages for allocation admins; nothing for everybody else."""
     return reverse("capacity_home") if user.is_authenticated and is_allocation_admin(user) else ""
+
+
+@register.inclusion_tag("allocations/capacity/_waitlist_place.html")
+def waitlist_status(application):
+    """For the applicant: the application's place on the waitlist and that it may still get an offer."""
+    return {"place": waitlist_place(application=application)}

@@ -387,6 +387,12 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
             "POST": "302 404 404 404 403 403 403 403 302 403 404 302 302",
         },
     ),
+    "capacity_waitlist_fill": (
+        "pool",
+        {
+            "POST": "302 404 404 404 403 403 403 403 302 403 404 302 302",
+        },
+    ),
     "capacity_run_detail": (
         "run",
         {

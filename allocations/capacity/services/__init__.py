@@ -38,8 +38,10 @@ from allocations.capacity.services.runs import (
     run_execute,
     runs_sweep_stale,
 )
+from allocations.capacity.services.waitlist import FILL_TASK, waitlist_fill, waitlist_fill_execute
 
 __all__ = [
+    "FILL_TASK",
     "MAX_ATTEMPTS",
     "NAMESPACE",
     "OFFER_DAYS",
@@ -62,4 +64,6 @@ __all__ = [
     "run_discard",
     "run_execute",
     "runs_sweep_stale",
+    "waitlist_fill",
+    "waitlist_fill_execute",
 ]

@@ -47,8 +47,16 @@ def lock_pool(pool_id: int) -> None:
 # --- allocation runs ----------------------------------------------------------------------------------------------
 
 
+RUN_TASK = "allocations.capacity.execute_allocation_run"
+
+
 def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
     """Queue a what-if run of an open-access pool; the Celery task computes it after commit."""
+    return run_create_row(pool=pool, policy=policy, by=by, fills_waitlist=False, task=RUN_TASK)
+
+
+def run_create_row(*, pool: Pool, policy: str, by: User, fills_waitlist: bool, task: str) -> AllocationRun:
+    """A queued run of an open-access pool and its task in the outbox (``run_create`` and the waitlist fill)."""
     _require_admin(by)
     if policy not in {p.value for p in Policy}:
         raise ValidationError({"policy": _("Choose a policy.")})
@@ -57,8 +65,8 @@ def run_create(*, pool: Pool, policy: str, by: User) -> AllocationRun:
             {"pool": _("Runs allocate open-access pools; partner pools are shared out by their partner.")}
         )
     with transaction.atomic():
-        run = AllocationRun.objects.create(pool=pool, policy=policy, created_by=by)
-        enqueue("allocations.capacity.execute_allocation_run", run_id=run.pk)
+        run = AllocationRun.objects.create(pool=pool, policy=policy, created_by=by, fills_waitlist=fills_waitlist)
+        enqueue(task, run_id=run.pk)
     return run
 
 
@@ -89,7 +97,7 @@ def run_execute(*, run_id: int) -> str:
             if run.status != RunStatus.RUNNING:
                 return run.status  # a concurrent delivery finished it while we waited for the lock
             run.locked_at = timezone.now()
-            snapshot, digest = selectors.inputs_snapshot(pool=run.pool)
+            snapshot, digest = selectors.inputs_snapshot(pool=run.pool, waitlist=run.fills_waitlist)
             requests = [
                 Request(id=i, rank=r, requested=q, minimum=m, submitted=s)
                 for i, r, q, m, s, *_project in snapshot["requests"]
@@ -164,7 +172,7 @@ def run_commit(*, run_id: int, by: User, now=None, offer_days: int = OFFER_DAYS)
         run = AllocationRun.objects.select_for_update(of=("self",)).select_related("pool__period").get(pk=run_id)
         _decided(run, by)
         pool = run.pool
-        _snapshot, digest = selectors.inputs_snapshot(pool=pool)
+        _snapshot, digest = selectors.inputs_snapshot(pool=pool, waitlist=run.fills_waitlist)
         if digest != run.inputs_hash:
             raise ValidationError(
                 _(
@@ -234,8 +242,8 @@ def runs_sweep_stale(*, now=None) -> dict[str, int]:
     candidates = AllocationRun.objects.filter(
         Q(status=RunStatus.QUEUED, created_at__lte=now - QUEUED_STALE_AFTER)
         | Q(status=RunStatus.RUNNING, started_at__lte=now - RUNNING_STALE_AFTER)
-    ).values_list("pk", "pool_id")
-    for run_id, pool_id in candidates:
+    ).values_list("pk", "pool_id", "fills_waitlist")
+    for run_id, pool_id, fills_waitlist in candidates:
         with transaction.atomic():
             run = AllocationRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
             if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
@@ -252,6 +260,7 @@ def runs_sweep_stale(*, now=None) -> dict[str, int]:
                 counts["failed"] += 1
                 continue
             logger.warning("allocation run %s lost its worker (%s); queued again", run.pk, run.status)
-            enqueue("allocations.capacity.execute_allocation_run", run_id=run.pk)
+            # A fill from the waitlist commits itself: it goes back to its own task.
+            enqueue("allocations.capacity.fill_from_waitlist" if fills_waitlist else RUN_TASK, run_id=run.pk)
             counts["requeued"] += 1
     return counts
