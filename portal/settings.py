@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "reviews",
     "ledger",
     "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +307,10 @@ SLURM_PROVISIONING_LEAD_DAYS = env.int("SLURM_PROVISIONING_LEAD_DAYS", default=7
 SLURM_USER_GRACE_DAYS = env.int("SLURM_USER_GRACE_DAYS", default=30)  # users stay after the end to move data off
 SLURM_ACCOUNT_RETENTION_DAYS = env.int("SLURM_ACCOUNT_RETENTION_DAYS", default=365)  # then the account is deleted
 SLURM_AGENT_SILENCE_MINUTES = env.int("SLURM_AGENT_SILENCE_MINUTES", default=60)  # alert when an agent is silent
+
+# --- Personal data (privacy/): the daily retention job deletes drafts and sign-ups older than these
+PRIVACY_DRAFT_RETENTION_DAYS = env.int("PRIVACY_DRAFT_RETENTION_DAYS", default=730)  # drafts untouched this long
+PRIVACY_UNVERIFIED_SIGNUP_DAYS = env.int("PRIVACY_UNVERIFIED_SIGNUP_DAYS", default=30)  # email never confirmed
 
 # --- API
 REST_FRAMEWORK = {

@@ -17,6 +17,7 @@ from allocations.usage import api as usage_api
 from audit import api as audit_api
 from ledger import api as ledger_api
 from portal import views
+from privacy import api as privacy_api
 from reviews import api as reviews_api
 
 
@@ -50,6 +51,7 @@ api_v1 = [
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,
     *audit_api.urlpatterns,
+    *privacy_api.urlpatterns,
     path("", include(router.urls)),
 ]
 
@@ -72,6 +74,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("ledger.urls")),
     path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="swagger-ui"),

@@ -19,7 +19,11 @@ from tests.api_personas import token_headers
 from tests.factories.allocations import pdf_bytes
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
-CONFIG = "package_name_override: gap_client\nproject_name_override: gap-client\npost_hooks: []\n"
+# Downloads (the data export's zip) are binary files for the client, as application/octet-stream is.
+CONFIG = (
+    "package_name_override: gap_client\nproject_name_override: gap-client\npost_hooks: []\n"
+    "content_type_overrides:\n  application/zip: application/octet-stream\n"
+)
 
 
 @pytest.fixture
