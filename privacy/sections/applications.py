@@ -118,9 +118,7 @@ def download_rows(user: User) -> Rows:
 def application_event_rows(user: User) -> Rows:
     """Every transition of the applications the person is on, and every one they made elsewhere."""
     teams = {a.pk: team_of(a) for a in my_applications(user).prefetch_related("members", "grant_members")}
-    events = ApplicationEvent.objects.filter(Q(application_id__in=teams) | Q(actor=user)).select_related(
-        "application"
-    )
+    events = ApplicationEvent.objects.filter(Q(application_id__in=teams) | Q(actor=user)).select_related("application")
     return [
         {
             "application": e.application.reference or e.application.display_title,

@@ -9,7 +9,6 @@ from allocations.models import Application
 Rows = list[dict]
 
 
-
 def actor_part(actor_id: int | None, *, user: User, team: set[int] = frozenset()) -> str:
     """Who acted, as a part and never as a name."""
     if actor_id is None:
