@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocations.applications.workflow import Action, Status
@@ -349,7 +350,7 @@ class ApplicationEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
     comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)  # the applier's ``now``
 
     class Meta:
         verbose_name = _("application event")
@@ -392,9 +393,7 @@ class DraftReminder(models.Model):
         verbose_name = _("draft reminder")
         verbose_name_plural = _("draft reminders")
         ordering = ["-sent_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "cutoff", "kind"], name="draft_reminder_once"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["application", "cutoff", "kind"], name="draft_reminder_once")]
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.kind}"

@@ -57,9 +57,10 @@ def _require_positive(amount_cents: int) -> None:
         raise ValidationError({"amount_cents": _("Enter an amount above zero.")})
 
 
-def _run(specs: Sequence[TransferSpec], *, by: User, field: str = "amount_cents") -> list[TransferResult]:
-    """Apply a chain; raise ValidationError with the first refusal. ``exists`` (a double submit) is fine."""
-    results = transfers_create(transfers=specs, by=by)
+def _run(specs: Sequence[TransferSpec], *, by: User, field: str = "amount_cents", now=None) -> list[TransferResult]:
+    """Apply a chain; raise ValidationError with the first refusal. ``exists`` (a double submit) is fine. ``now``:
+    when the entries were made (default: the clock; a past day for records keyed in late)."""
+    results = transfers_create(transfers=specs, by=by, now=now)
     for outcome in results:
         if outcome.result not in (Result.OK, Result.EXISTS, Result.LINKED_EVENT_FAILED):
             raise _refused(outcome.result, field)
@@ -129,7 +130,7 @@ def _check_eligible(*, partner: Partner, tranche: Tranche) -> None:
 
 
 def _open_pending(
-    *, partner, tranche, amount_cents, code, partner_code, tranche_code, reference, transfer_id, by
+    *, partner, tranche, amount_cents, code, partner_code, tranche_code, reference, transfer_id, by, now=None
 ) -> Transfer:
     _require_finance_admin(by)
     _require_positive(amount_cents)
@@ -143,12 +144,19 @@ def _open_pending(
         pending=True,
         user_data=reference[:255],
     )
-    _run([spec], by=by)
+    _run([spec], by=by, now=now)
     return Transfer.objects.get(pk=spec.id)
 
 
 def pledge_record(
-    *, partner: Partner, tranche: Tranche, amount_cents: int, reference: str = "", transfer_id=None, by: User
+    *,
+    partner: Partner,
+    tranche: Tranche,
+    amount_cents: int,
+    reference: str = "",
+    transfer_id=None,
+    by: User,
+    now=None,
 ) -> Transfer:
     """A partner commits cash to a tranche: a pending transfer from its commitment account to the tranche."""
     return _open_pending(
@@ -161,11 +169,19 @@ def pledge_record(
         reference=reference,
         transfer_id=transfer_id,
         by=by,
+        now=now,
     )
 
 
 def guarantee_record(
-    *, partner: Partner, tranche: Tranche, amount_cents: int, reference: str = "", transfer_id=None, by: User
+    *,
+    partner: Partner,
+    tranche: Tranche,
+    amount_cents: int,
+    reference: str = "",
+    transfer_id=None,
+    by: User,
+    now=None,
 ) -> Transfer:
     """A partner (typically the EU budget) guarantees a tranche: a contingent pending transfer, posted if called."""
     return _open_pending(
@@ -178,6 +194,7 @@ def guarantee_record(
         reference=reference,
         transfer_id=transfer_id,
         by=by,
+        now=now,
     )
 
 
@@ -187,7 +204,13 @@ def _open_pending_or_error(pending: Transfer) -> None:
 
 
 def pending_post(
-    *, pending: Transfer, amount_cents: int | None = None, reference: str = "", transfer_id=None, by: User
+    *,
+    pending: Transfer,
+    amount_cents: int | None = None,
+    reference: str = "",
+    transfer_id=None,
+    by: User,
+    now=None,
 ) -> Transfer:
     """Pay a pledge or call a guarantee, fully or partly.
 
@@ -221,7 +244,7 @@ def pending_post(
             user_data=pending.user_data,
         )
         specs = [post, rest]
-    _run(specs, by=by)
+    _run(specs, by=by, now=now)
     return Transfer.objects.get(pk=transfer_id)
 
 

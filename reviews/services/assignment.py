@@ -92,7 +92,15 @@ def conflict_declare_organisation(*, organisation: Organisation, by: User, reaso
 # --- Assignment -------------------------------------------------------------------------------------------------
 
 
-def _assign(application: Application, reviewer: User, *, due_on: dt.date, by: User, assigned_by: User | None = None):
+def _assign(
+    application: Application,
+    reviewer: User,
+    *,
+    due_on: dt.date,
+    by: User,
+    assigned_by: User | None = None,
+    today: dt.date | None = None,
+):
     """Checks and creates one assignment; ``application`` is locked by the caller."""
     if application.status != Status.IN_REVIEW:
         raise ValidationError(
@@ -128,7 +136,7 @@ def _assign(application: Application, reviewer: User, *, due_on: dt.date, by: Us
         raise ValidationError(
             _("%(user)s has reached their maximum of %(n)d reviews in this call.") % {"user": reviewer, "n": max_load}
         )
-    if due_on <= timezone.localdate():
+    if due_on <= (today or timezone.localdate()):
         raise ValidationError({"due_on": _("Choose a due date after today.")})
     assignment = ReviewAssignment.objects.create(
         application=application, reviewer=reviewer, due_on=due_on, assigned_by=assigned_by or by
@@ -186,14 +194,16 @@ def default_due_on() -> dt.date:
 
 
 def assignments_create(
-    *, pairs: list[tuple[int, int]], by: User, due_on: dt.date | None = None
+    *, pairs: list[tuple[int, int]], by: User, due_on: dt.date | None = None, now=None
 ) -> list[ReviewAssignment]:
     """A call manager assigns reviewers: ``(application id, reviewer id)`` pairs, by hand or an accepted suggestion.
 
     All or nothing: a conflicted reviewer, one at their maximum load, a duplicate or an application not in review
-    refuses the whole batch with every reason."""
+    refuses the whole batch with every reason. ``now`` (default: the clock) is when they are assigned: the due
+    date must come after its day."""
     _require_call_manager(by)
-    due_on = due_on or default_due_on()
+    today = timezone.localdate(now) if now else timezone.localdate()
+    due_on = due_on or today + dt.timedelta(days=DEFAULT_DUE_DAYS)
     created = []
     errors: list[str] = []
     with transaction.atomic():
@@ -209,7 +219,7 @@ def assignments_create(
                     continue
                 try:
                     with transaction.atomic():
-                        created.append(_assign(application, reviewer, due_on=due_on, by=by))
+                        created.append(_assign(application, reviewer, due_on=due_on, by=by, today=today))
                 except ValidationError as exc:
                     errors.extend(exc.messages)
         if errors:

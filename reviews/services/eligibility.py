@@ -24,10 +24,12 @@ def eligibility_check_record(
     software_runs: bool,
     scaling_adequate: bool,
     reason: str = "",
+    now=None,
 ) -> EligibilityCheck:
     """A call manager records the checklist. Every point holds: eligible, and the application goes to review (or
     straight to the panel when its mode has no reviewers). Otherwise ineligible: a reason is required, the
-    application ends and the PI gets an email with the reason."""
+    application ends and the PI gets an email with the reason. ``now``: when the check took place (default: the
+    clock)."""
     _require_call_manager(by)
     checks = {
         "country_eligible": country_eligible,
@@ -58,7 +60,9 @@ def eligibility_check_record(
             checked_by=by,
             **checks,
         )
-        application = application_transition(application_id=application.pk, action=action, by=by, comment=reason)
+        application = application_transition(
+            application_id=application.pk, action=action, by=by, comment=reason, now=now
+        )
         _event(ReviewEventKind.CHECK, application=application, by=by, outcome=check.outcome, **checks)
         if not eligible and application.pi is not None:
             queue_templated_email(

@@ -247,7 +247,7 @@ def main() -> int:
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
-        manage(env, "seed_demo", "--force", "-v", "0")
+        manage(env, "seed_demo", "--force", "--small", "-v", "0")
         applicants = args.users - args.staff
         subprocess.run(
             [

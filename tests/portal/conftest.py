@@ -14,13 +14,14 @@ from tests.factories.allocations import SEEDED_MODES, access_mode
 
 @pytest.fixture
 def demo_data(transactional_db, settings, tmp_path):
-    """The demo data set of ``seed_demo`` in a transactional test (uploads under a temporary MEDIA_ROOT). The rows
-    of the data migrations, which an earlier transactional test may have flushed, are recreated first."""
+    """The quick demo data set of ``seed_demo --small`` in a transactional test (uploads under a temporary
+    MEDIA_ROOT). The rows of the data migrations, which an earlier transactional test may have flushed, are
+    recreated first."""
     settings.MEDIA_ROOT = tmp_path
     ensure_platform_groups()
     for code in SEEDED_MODES:
         access_mode(code)
-    call_command("seed_demo", force=True, verbosity=0)
+    call_command("seed_demo", force=True, small=True, verbosity=0)
 
 
 class OwnRedis:

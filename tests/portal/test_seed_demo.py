@@ -19,9 +19,9 @@ from portal.management.commands.seed_demo import demo_seeders
 
 
 def _seed() -> str:
-    """The whole command: accounts and every other app's demo data."""
+    """The command's quick set: accounts and every other app's demo data (the history has its own tests)."""
     out = io.StringIO()
-    call_command("seed_demo", "--force", stdout=out)
+    call_command("seed_demo", "--force", "--small", stdout=out)
     return out.getvalue()
 
 
@@ -63,7 +63,7 @@ def test_refuses_without_force_when_debug_is_off(settings):
 def test_runs_without_force_in_debug(settings):
     settings.DEBUG = True
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--small", stdout=out)
     assert User.objects.filter(email=ALICE).exists()
     assert DEMO_PASSWORD in out.getvalue()  # the command prints the logins
 

@@ -34,12 +34,13 @@ from portal.text import inline_label
 # --- Drafts ------------------------------------------------------------------------------------------------------
 
 
-def application_create(*, call: Call, organisation: Organisation, by: User) -> Application:
-    """A member of ``organisation`` starts a draft for an open call; they become its PI."""
+def application_create(*, call: Call, organisation: Organisation, by: User, now=None) -> Application:
+    """A member of ``organisation`` starts a draft for a call open at ``now`` (default: the clock); they become its
+    PI."""
     if not Membership.objects.filter(organisation=organisation, user=by).exists():
         raise PermissionDenied(_("You are not a member of %(org)s.") % {"org": organisation})
     call = Call.objects.select_related("access_mode").prefetch_related("cutoffs").get(pk=call.pk)
-    if not selectors.call_is_open(call=call):
+    if not selectors.call_is_open(call=call, now=now):
         raise ValidationError(_("This call is not open for applications."))
     return Application.objects.create(
         call=call,

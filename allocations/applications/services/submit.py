@@ -130,6 +130,8 @@ def application_submit(*, application_id: int, by: User, declaration: bool, now=
     return application
 
 
-def application_withdraw(*, application_id: int, by: User, comment: str = "") -> Application:
+def application_withdraw(*, application_id: int, by: User, comment: str = "", now=None) -> Application:
     """The PI or an owner withdraws the application (possible until the decision)."""
-    return application_transition(application_id=application_id, action=Action.WITHDRAW, by=by, comment=comment)
+    return application_transition(
+        application_id=application_id, action=Action.WITHDRAW, by=by, comment=comment, now=now
+    )

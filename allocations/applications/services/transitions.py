@@ -64,6 +64,7 @@ def _apply(applications: list[Application], *, action: Action, by: User | None, 
                 from_status=application.status,
                 to_status=rule.to,
                 comment=comment,
+                created_at=now,
             )
         )
         by_target[rule.to].append(application.pk)

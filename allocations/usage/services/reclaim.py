@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 # --- reclaim --------------------------------------------------------------------------------------------------------
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def next_pool(*, grant: Grant) -> Pool | None:
     """The pool of the next period of the grant's Gigafactory that matches the grant's pool (same access mode or
     partner); ``None`` while that period is not split into pools yet."""
@@ -52,6 +56,8 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
     ``by`` is an allocation admin, or ``None`` for the beat job."""
     if by is not None:
         _require_admin(by)
+    # A reclaim of a day passed in (a catch-up of past periods) closes the grant as of that day.
+    closed_at = None if today is None else _start_of(today)
     today = today or timezone.localdate()
     with transaction.atomic():
         grant = Grant.objects.select_for_update(of=("self",)).select_related("period", "pool").get(pk=grant_id)
@@ -93,7 +99,7 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
             grant=grant, period=grant.period, to_pool=target, amount_seconds=unused, transfer_id=transfer_id
         )
         if grant.ends_on <= today:
-            capacity_services.grant_close(grant, application)
+            capacity_services.grant_close(grant, application, now=closed_at)
         if application.pi is not None:
             queue_templated_email(
                 to=[application.pi.email],
@@ -113,9 +119,8 @@ def reclaim_ended_periods(*, today: dt.date | None = None, by: User | None = Non
     grant. Returns how many grants were reclaimed now."""
     if by is not None:
         _require_admin(by)
-    today = today or timezone.localdate()
     done = 0
-    for grant_id in selectors.grants_to_reclaim(today=today):
+    for grant_id in selectors.grants_to_reclaim(today=today or timezone.localdate()):
         if grant_reclaim(grant_id=grant_id, today=today, by=by) is not None:
             done += 1
     if done:  # an idle run changes nothing the dashboards show

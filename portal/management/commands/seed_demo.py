@@ -1,6 +1,8 @@
 """`python manage.py seed_demo`: demo users, organisations and, once the apps provide them, calls and ledgers.
 
-Each app contributes an optional ``<app>.demo`` module with ``seed(stdout)``; missing modules are skipped.
+Each app contributes an optional ``<app>.demo`` module with ``seed(stdout)``; missing modules are skipped. These
+make the quick set (``--small``, for tests); without ``--small`` the history modules then build a portal in use on
+it (past quarters of applications, reviews, allocations, grants with usage, reclaims and payments).
 Idempotent: running it again creates nothing new.
 """
 
@@ -11,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 # Order matters: later apps build on the users and organisations of earlier ones.
 DEMO_MODULES = ("accounts.demo", "allocations.demo", "reviews.demo", "ledger.demo")
+HISTORY_MODULES = ("allocations.demo.history",)
 
 
 def demo_seeders(names=DEMO_MODULES):
@@ -37,14 +40,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Seed even when DEBUG is off (never on a production database)."
         )
+        parser.add_argument(
+            "--small", action="store_true", help="Only the quick set (users, calls, a few applications, the ledger)."
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, small=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: demo accounts with published passwords do not belong in production. "
                 "Use --force if this really is a development or staging database."
             )
-        for name, seed in demo_seeders():
+        for name, seed in demo_seeders(DEMO_MODULES if small else DEMO_MODULES + HISTORY_MODULES):
             self.stdout.write(f"seeding {name}")
             seed(self.stdout)
 

@@ -1,4 +1,4 @@
-"""Demo data for calls and applications; ``python manage.py seed_demo`` calls ``seed`` after the accounts demo.
+"""The quick demo set of calls and applications; ``python manage.py seed_demo`` calls ``seed`` after the accounts demo.
 
 Idempotent: running it again changes nothing. Skips the applications when alice or her organisation is missing.
 """
