@@ -18,6 +18,7 @@ from allocations.applications.answer_sheet import answer_sheet
 from allocations.applications.forms import (
     SECTION_FORMS,
     AttachmentForm,
+    SectionForm,
     SubmitForm,
     WithdrawForm,
 )
@@ -162,6 +163,14 @@ def application_section(request, pk: int, section: str):
                     return _after_save(request, application, section, saved_at)
         else:
             status = 400
+            kept = _save_valid_fields(request, application, section, form)
+            if kept is not None:
+                application, saved_at = kept, timezone.localtime()
+                # Re-bound on the new version, so the next save of this page is not taken for a conflict.
+                data = request.POST.copy()
+                data["version"] = str(application.section_version(section))
+                form = _section_form(application, section, data)
+                form.is_valid()
         if request.htmx:
             return _save_status(request, application, section, form, formset, conflict, saved_at)
     context = (
@@ -170,6 +179,7 @@ def application_section(request, pk: int, section: str):
             "form": form,
             "formset": formset,
             "conflict": conflict,
+            "partly_saved": saved_at is not None and status == 400,
         }
         | team_context(application, formset)
     )
@@ -187,6 +197,24 @@ def _after_save(request, application: Application, section: str, saved_at):
         next_step = steps[steps.index(Section(section)) + 1]
         return redirect("application_section", pk=application.pk, section=next_step)
     return redirect("application_section", pk=application.pk, section=section)
+
+
+def _save_valid_fields(request, application: Application, section: str, form):
+    """A step saved with some invalid fields keeps its valid answers: they are saved, the invalid ones are shown
+    with their errors (nothing is lost on leaving the page). Returns the saved application, or None when nothing
+    could be saved (the team step, call questions, a conflict or the service's own refusal)."""
+    if not isinstance(form, SectionForm) or section == Section.TEAM or form.non_field_errors():
+        return None
+    values = {name: value for name, value in form.values().items() if getattr(application, name) != value}
+    version = form.cleaned_data.get("version")
+    if not values or version is None:
+        return None
+    try:
+        return services.application_update(
+            application_id=application.pk, by=request.user, changes={section: (version, values)}
+        )
+    except (services.SectionConflict, ValidationError):
+        return None
 
 
 def _save_status(request, application: Application, section: str, form, formset, conflict, saved_at):

@@ -25,6 +25,11 @@ def test_carol_reads_the_dashboards(page, carol, seeded):  # noqa: F811
         "document.querySelector('canvas[data-chart]') && Chart.getChart(document.querySelector('canvas[data-chart]'))"
     )
     assert_accessible(page, "dashboards-overview")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    region = page.locator("#table-overview").locator("xpath=..")
+    widths = region.evaluate("r => [r.scrollWidth, r.clientWidth]")
+    assert widths[0] <= widths[1], f"the overview table fits at 1280 px: {widths}"
+    page.set_viewport_size({"width": 1180, "height": 900})
 
     page.get_by_label("Gigafactory", exact=True).select_option("jupiter")
     page.wait_for_url(re.compile(r"gigafactory=jupiter"))

@@ -31,6 +31,15 @@ STACK_COLUMNS = [
     Column("not_pooled", _("Not split into pools"), "hours", series=True),
 ]
 
+# The granted hours on their own scale: next to a quarter's capacity they are thin slivers under "free".
+GRANTED_COLUMNS = [
+    Column("period", _("Quarter"), header=True),
+    Column("used", _("Used"), "hours", series=True),
+    Column("reclaimed", _("Reclaimed"), "hours", series=True),
+    Column("remaining", _("Accepted, not used yet"), "hours", series=True),
+    Column("offered_open", _("Offered, not accepted yet"), "hours", series=True),
+]
+
 
 def _overview_row(row: selectors.OverviewRow, *, total: bool = False) -> dict:
     return {
@@ -63,6 +72,24 @@ def overview_tables(data: selectors.Overview) -> list[Table]:
                     _("Where the capacity of %(gf)s went, per quarter, in GPU-hours (stacked).") % {"gf": gigafactory}
                 ),
                 columns=STACK_COLUMNS,
+                rows=[_overview_row(r) for r in rows],
+                chart="stacked",
+                chart_unit=str(_("GPU-hours")),
+                wide=True,
+            )
+        )
+        tables.append(
+            Table(
+                slug=f"granted-{rows[0].gigafactory_id}",
+                title=str(_("%(gf)s: granted hours") % {"gf": gigafactory}),
+                caption=str(
+                    _(
+                        "The hours granted by %(gf)s per quarter and what became of them, in GPU-hours (stacked), on "
+                        "a scale of their own."
+                    )
+                    % {"gf": gigafactory}
+                ),
+                columns=GRANTED_COLUMNS,
                 rows=[_overview_row(r) for r in rows],
                 chart="stacked",
                 chart_unit=str(_("GPU-hours")),

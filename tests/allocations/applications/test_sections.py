@@ -221,3 +221,60 @@ def test_the_team_names_up_to_three_excluded_and_suggested_reviewers(alice, alic
     assert alice_client.post(url, ok).status_code == 302
     draft.refresh_from_db()
     assert (draft.excluded_reviewers, draft.suggested_reviewers) == (["rival@lab.eu"], ["friend@uni.fi"])
+
+
+def test_an_invalid_field_does_not_lose_the_other_answers_of_the_step(alice_client, draft):
+    """A bad start month is shown with its error; the software stack typed on the same page is saved, so leaving
+    the page loses nothing (and the next save is not taken for a conflict)."""
+    gigafactory = draft.call.gigafactories.get()
+    response = alice_client.post(
+        f"/applications/{draft.pk}/edit/resources/",
+        {
+            "version": 0,
+            "start_month": "March",
+            "software_stack": "PyTorch 2.5, Megatron-LM",
+            "preferred_gigafactory": gigafactory.pk,
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "Your other answers on this page were saved" in page
+    assert 'value="March"' in page
+    draft.refresh_from_db()
+    assert draft.software_stack == "PyTorch 2.5, Megatron-LM"
+    assert draft.start_month is None
+    assert draft.resources_version == 1
+    assert 'name="version" value="1"' in page
+
+
+def test_autosave_names_the_invalid_field_and_links_to_it(alice_client, draft):
+    response = alice_client.post(
+        f"/applications/{draft.pk}/edit/resources/",
+        {"version": 0, "start_month": "March", "software_stack": "JAX"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200  # htmx swaps 2xx only: the status fragment carries the errors
+    assert '<a href="#id_start_month">Start month</a>:' in body
+    assert "Saved at" in body and "except:" in body
+    assert 'id="id_version" value="1" hx-swap-oob="true"' in body
+
+
+def test_autosave_names_the_team_member_row_in_error(alice_client, draft):
+    response = alice_client.post(
+        f"/applications/{draft.pk}/edit/team/",
+        {
+            "version": 0,
+            "members-TOTAL_FORMS": "2",
+            "members-INITIAL_FORMS": "0",
+            "members-0-email": "kadri@ut.ee",
+            "members-0-role": "researcher",
+            "members-1-email": "not an address",
+            "members-1-role": "researcher",
+        },
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<a href="#id_members-1-email">Member 2: Email address</a>: Enter a valid email address.' in body
+    assert "check the team members" not in body

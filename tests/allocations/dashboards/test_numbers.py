@@ -185,3 +185,16 @@ def test_fund_page_reads_the_ledger(client, dora, seeded):
     slugs = [t.slug for t in response.context["tables"]]
     assert slugs == ["tranches", "partners"]
     assert response.context["tables"][0].rows[0]["target"] == 12 * 1000 * 1000 * 1000 * 100
+
+
+def test_granted_hours_have_a_chart_of_their_own_scale(carol_client, seeded):
+    """Next to a quarter's capacity the used and accepted hours are thin slivers under "free": each Gigafactory
+    also has a chart of the granted hours only, so used and accepted hours are visible."""
+    tables = carol_client.get("/staff/dashboards/").context["tables"]
+    granted = [t for t in tables if t.slug.startswith("granted-")]
+    assert granted, [t.slug for t in tables]
+    for table in granted:
+        assert table.chart == "stacked"
+        keys = [c.key for c in table.columns if c.series]
+        assert keys == ["used", "reclaimed", "remaining", "offered_open"]
+    assert sum(row["used"] for t in granted for row in t.rows) == 600 * 3600
