@@ -163,14 +163,7 @@ def application_section(request, pk: int, section: str):
                     return _after_save(request, application, section, saved_at)
         else:
             status = 400
-            kept = _save_valid_fields(request, application, section, form)
-            if kept is not None:
-                application, saved_at = kept, timezone.localtime()
-                # Re-bound on the new version, so the next save of this page is not taken for a conflict.
-                data = request.POST.copy()
-                data["version"] = str(application.section_version(section))
-                form = _section_form(application, section, data)
-                form.is_valid()
+            application, form, saved_at = _keep_valid_answers(request, application, section, form)
         if request.htmx:
             return _save_status(request, application, section, form, formset, conflict, saved_at)
     context = (
@@ -197,6 +190,19 @@ def _after_save(request, application: Application, section: str, saved_at):
         next_step = steps[steps.index(Section(section)) + 1]
         return redirect("application_section", pk=application.pk, section=next_step)
     return redirect("application_section", pk=application.pk, section=section)
+
+
+def _keep_valid_answers(request, application: Application, section: str, form):
+    """``(application, form, saved_at)`` after saving the valid answers of an invalid step (see below); the form
+    is bound again on the new version, so the next save of the page is not taken for a conflict."""
+    kept = _save_valid_fields(request, application, section, form)
+    if kept is None:
+        return application, form, None
+    data = request.POST.copy()
+    data["version"] = str(kept.section_version(section))
+    form = _section_form(kept, section, data)
+    form.is_valid()
+    return kept, form, timezone.localtime()
 
 
 def _save_valid_fields(request, application: Application, section: str, form):

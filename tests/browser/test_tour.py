@@ -11,8 +11,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from django.urls import Resolver404, resolve
+from playwright.sync_api import Error as PlaywrightError
 
 from accounts.demo import ALICE, BOB, CAROL, DORA
 from accounts.models import User
