@@ -106,7 +106,7 @@ def _applicant_queues(user: User, now) -> Iterable[Queue | None]:
             due_label=_("Answer by"),
         ),
         all_url=reverse("grant_list"),
-        all_label=gettext_lazy("All my grants"),
+        all_label=gettext_lazy("Grant list"),
     )
     yield _queue(
         "replies",
@@ -132,7 +132,7 @@ def _applicant_queues(user: User, now) -> Iterable[Queue | None]:
             due_label=_("Submit by"),
         ),
         all_url=reverse("application_dashboard"),
-        all_label=gettext_lazy("All my applications"),
+        all_label=gettext_lazy("Application list"),
     )
     yield _queue(
         "invitations",
@@ -164,7 +164,7 @@ def _reviewer_queues(user: User) -> Iterable[Queue | None]:
             due_label=_("Review due on"),
         ),
         all_url=inbox,
-        all_label=gettext_lazy("All my reviews"),
+        all_label=gettext_lazy("Review inbox"),
     )
     yield _queue(
         "reviews",
@@ -178,7 +178,7 @@ def _reviewer_queues(user: User) -> Iterable[Queue | None]:
             due_label=_("Due on"),
         ),
         all_url=inbox,
-        all_label=gettext_lazy("All my reviews"),
+        all_label=gettext_lazy("Review inbox"),
     )
 
 
@@ -196,7 +196,7 @@ def _call_manager_queues() -> Iterable[Queue | None]:
             due_label=_("Submitted"),
         ),
         all_url=management,
-        all_label=gettext_lazy("Review management"),
+        all_label=gettext_lazy("Management board"),
     )
     yield _queue(
         "panels",
@@ -211,7 +211,7 @@ def _call_manager_queues() -> Iterable[Queue | None]:
             % {"n": call.to_decide},
         ),
         all_url=management,
-        all_label=gettext_lazy("Review management"),
+        all_label=gettext_lazy("Management board"),
     )
 
 
@@ -228,7 +228,7 @@ def _allocation_admin_queues(now) -> Iterable[Queue | None]:
             due_label=_("Finished"),
         ),
         all_url=reverse("capacity_home"),
-        all_label=gettext_lazy("Allocation"),
+        all_label=gettext_lazy("Run list"),
     )
     yield _queue(
         "imports",
@@ -242,7 +242,7 @@ def _allocation_admin_queues(now) -> Iterable[Queue | None]:
             due_label=_("Uploaded"),
         ),
         all_url=reverse("usage_imports"),
-        all_label=gettext_lazy("Usage imports"),
+        all_label=gettext_lazy("Import list"),
     )
     yield _queue(
         "agents",
@@ -256,7 +256,7 @@ def _allocation_admin_queues(now) -> Iterable[Queue | None]:
             due_label=_("Last report"),
         ),
         all_url=reverse("usage_clusters"),
-        all_label=gettext_lazy("Clusters"),
+        all_label=gettext_lazy("Cluster list"),
     )
 
 

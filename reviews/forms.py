@@ -112,6 +112,14 @@ class ReviewForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Only call managers and the panel read this."),
     )
+    confirm_submit = forms.BooleanField(
+        label=_("I have finished: submit this review as final"),
+        required=False,
+        help_text=_(
+            "Needed to submit, not to save a draft. A submitted review is locked; changing it later needs an "
+            "amendment with a reason."
+        ),
+    )
 
     def __init__(self, *args, criteria, score_min: int, score_max: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,6 +185,14 @@ class EligibilityCheckForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, computed=None, **kwargs):
+        """``computed``: the points the portal decided from data (see ``selectors.computed_eligibility``); each is
+        ticked (or not) for the call manager to confirm, and says so with its reason."""
+        super().__init__(*args, **kwargs)
+        for name, point in (computed or {}).items():
+            self.fields[name].initial = point.holds
+            self.fields[name].help_text = _("Prefilled by the portal: %(why)s") % {"why": point.why}
+
 
 class AssignForm(BootstrapFormMixin, forms.Form):
     reviewer = forms.TypedChoiceField(label=_("Reviewer"), coerce=int)
@@ -235,4 +251,8 @@ class ReplyForm(BootstrapFormMixin, forms.Form):
         max_length=REPLY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 10, "maxlength": REPLY_MAX_CHARS, "data-counter": "reply-counter"}),
         help_text=_("One reply per application, at most 5,000 characters. It goes to the panel with the reviews."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that I can reply only once and cannot change the reply after sending it"),
+        error_messages={"required": _("Tick this box to send your reply.")},
     )

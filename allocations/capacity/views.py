@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from allocations.applications.selectors import roles_of
 from allocations.applications.workflow import Role
-from allocations.capacity import selectors, services
+from allocations.capacity import candidates, selectors, services
 from allocations.capacity.forms import PeriodForm, RespondForm, RunForm, SplitForm
 from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
 from portal.forms import apply_service_errors
@@ -89,8 +89,10 @@ def period_detail(request, pk: int):
     _require_admin(request)
     period = _get(selectors.period_detail, pk=pk)
     pools = list(period.pools.all())
+    demand = candidates.pool_demand(pools=pools)
     for pool in pools:
         pool.balance = selectors.pool_balance(pool.account)
+        pool.demand = demand.get(pool.pk)
     split_form = None
     if not period.is_split:
         split_form = SplitForm(request.POST or None)
@@ -163,6 +165,8 @@ def _run_context(run: AllocationRun) -> dict:
             offered=Count("pk", filter=Q(granted_seconds__gt=0)),
             waitlisted=Count("pk", filter=Q(granted_seconds=0)),
         )
+        if not count and run.status == "succeeded":
+            context["why_nothing"] = candidates.why_no_candidates(pool=run.pool)
     return context
 
 
@@ -191,6 +195,10 @@ def run_decide(request, pk: int, decision: str):
     run = _get(selectors.run_detail, pk=pk)
     try:
         if decision == "commit":
+            if request.POST.get("confirm") != "yes":
+                raise ValidationError(
+                    _("Tick the box to confirm that the offers go out now; a commit cannot be undone.")
+                )
             services.run_commit(run_id=run.pk, by=request.user)
             messages.success(request, _("Run committed: the offers are on their way."))
         else:

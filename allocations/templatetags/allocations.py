@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from allocations.applications.markdown import render_markdown
+from allocations.applications.workflow import Status
 from allocations.models import Application, TeamRole
 
 register = template.Library()
@@ -57,3 +58,12 @@ STATUS_BADGES = {
 @register.filter
 def status_badge(status: str) -> str:
     return STATUS_BADGES.get(status, "text-bg-info")
+
+
+@register.filter
+def status_for(status: str, application) -> str:
+    """A status as the applicant reads it: in modes without peer review (Playground, Fast Lane) the decision
+    follows the check directly, so "Panel" reads "Awaiting decision"."""
+    if status == Status.PANEL and application.call.reviewers_needed == 0:
+        return _("Awaiting decision")
+    return str(Status(status).label)

@@ -2,6 +2,7 @@
 
 from django import template
 from django.urls import reverse
+from django.utils import formats
 
 from allocations.capacity.selectors import hours, is_allocation_admin, waitlist_place
 
@@ -32,6 +33,15 @@ def gpu_hours(seconds) -> str:
     if seconds is None or seconds == "":
         return "—"
     return hours(int(seconds))
+
+
+@register.filter
+def whole_gpu_hours(seconds) -> str:
+    """Pool sizes and balances in whole GPU-hours (rounded), grouped: a pool's share of the capacity is rarely a
+    whole number of hours, and "184,751,720.4" reads as false precision."""
+    if seconds is None or seconds == "":
+        return "—"
+    return formats.number_format(round(int(seconds) / 3600), force_grouping=True)
 
 
 @register.filter

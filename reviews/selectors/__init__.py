@@ -12,10 +12,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.roles import PlatformRole, has_role
 from allocations.applications.workflow import Status
-from allocations.models import Application, RubricCriterion
+from allocations.models import Application, ApplicationMember, RubricCriterion
 from reviews.models import (
     ACTIVE_ASSIGNMENT,
     AssignmentStatus,
@@ -57,6 +57,7 @@ PanelRow = _boards.PanelRow
 Panel = _boards.Panel
 panel = _boards.panel
 panel_rank_of = _boards.panel_rank_of
+computed_eligibility = _boards.computed_eligibility
 
 ApplicationMatch = _matching.ApplicationMatch
 Suggestion = _matching.Suggestion
@@ -195,9 +196,11 @@ def review_progress(*, application: Application) -> dict:
     )
     return {
         "required": application.call.access_mode.reviewers_required,
+        # Modes without peer review (Playground, Fast Lane) have no reviews to read, only a decision.
+        "has_reviews": application.call.reviewers_needed > 0,
         "completed": counts["completed"],
         "window": reply_window(application=application),
-        "reviews_visible": application.status in REVIEWS_VISIBLE,
+        "reviews_visible": application.status in REVIEWS_VISIBLE and application.call.reviewers_needed > 0,
         "decision": PanelDecision.objects.filter(application=application).first(),
     }
 
@@ -221,3 +224,37 @@ def reply_windows_expired(*, now) -> QuerySet[RightToReply]:
     return RightToReply.objects.filter(
         deadline__lte=now, closed_at__isnull=True, application__status=Status.RIGHT_TO_REPLY
     ).order_by("deadline", "pk")
+
+
+@dataclass(frozen=True)
+class TeamPerson:
+    name: str
+    role: str
+    organisations: list[str]
+
+
+def team_for_conflict_check(*, application: Application) -> list[TeamPerson]:
+    """The people a reviewer checks for conflicts before reading the application: the PI and each team member,
+    with the organisations they belong to (invited members without an account show their e-mail). Two queries."""
+    members = list(ApplicationMember.objects.filter(application=application).order_by("position", "id"))
+    user_ids = {m.user_id for m in members if m.user_id} | ({application.pi_id} if application.pi_id else set())
+    organisations: dict[int, list[str]] = {}
+    people = {}
+    for membership in (
+        Membership.objects.filter(user_id__in=user_ids)
+        .select_related("organisation", "user")
+        .order_by("organisation__legal_name")
+    ):
+        organisations.setdefault(membership.user_id, []).append(membership.organisation.legal_name)
+        people[membership.user_id] = membership.user
+    team = []
+    if application.pi_id:
+        pi = application.pi
+        team.append(TeamPerson(str(pi), _("Principal investigator"), organisations.get(pi.pk, [])))
+    for member in members:
+        if member.user_id == application.pi_id and member.user_id:
+            continue
+        person = people.get(member.user_id)
+        name = str(person) if person else member.email
+        team.append(TeamPerson(name, member.get_role_display(), organisations.get(member.user_id, [])))
+    return team

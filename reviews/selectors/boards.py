@@ -4,8 +4,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from accounts.countries import ELIGIBLE_COUNTRIES
 from allocations.applications.workflow import Status
 from allocations.models import Application, Call, CallCutoff, RubricCriterion
 from reviews import scoring
@@ -210,3 +212,50 @@ def panel_rank_of(*, application: Application) -> int:
     call = Call.objects.prefetch_related("criteria").get(pk=application.call_id)
     result = panel(call=call, cutoff=application.cutoff)
     return next((row.rank for row in result.rows if row.application.pk == application.pk), len(result.rows) + 1)
+
+
+@dataclass(frozen=True)
+class ComputedPoint:
+    holds: bool
+    why: str
+
+
+def computed_eligibility(*, application: Application) -> dict[str, ComputedPoint]:
+    """The checklist points the portal can decide from data (country, organisation type, request bounds), each
+    with the reason shown beside the prefilled tick; the call manager still confirms them. No query beyond the
+    application's call and organisation."""
+    call, organisation = application.call, application.organisation
+    countries = [c.code for c in call.eligible_countries] or [code for code, _name in ELIGIBLE_COUNTRIES()]
+    country = organisation.country
+    types = call.eligible_organisation_types
+    requested, low, high = application.requested_gpu_hours, call.request_min, call.request_max
+    within = requested is not None and low <= requested <= high
+    return {
+        "country_eligible": ComputedPoint(
+            country.code in countries,
+            (
+                _("%(country)s is eligible for this call.")
+                if country.code in countries
+                else _("%(country)s is not among the call's eligible countries.")
+            )
+            % {"country": country.name},
+        ),
+        "organisation_type_eligible": ComputedPoint(
+            not types or organisation.type in types,
+            (
+                _("%(type)s is eligible for this call.")
+                if not types or organisation.type in types
+                else _("%(type)s is not among the call's eligible organisation types.")
+            )
+            % {"type": organisation.get_type_display()},
+        ),
+        "request_within_bounds": ComputedPoint(
+            within,
+            _("%(n)s GPU-hours requested; the call takes %(low)s to %(high)s.")
+            % {
+                "n": formats.number_format(requested or 0, force_grouping=True),
+                "low": formats.number_format(low, force_grouping=True),
+                "high": formats.number_format(high, force_grouping=True),
+            },
+        ),
+    }

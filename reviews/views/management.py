@@ -63,7 +63,7 @@ def call_board(request, slug: str):
 def eligibility_check(request, pk: int):
     application = _managed_application(request, pk)
     existing = EligibilityCheck.objects.filter(application=application).select_related("checked_by").first()
-    form = EligibilityCheckForm(request.POST or None)
+    form = EligibilityCheckForm(request.POST or None, computed=selectors.computed_eligibility(application=application))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

@@ -133,7 +133,14 @@ def review_assignment(request, pk: int):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         status = 400
-    return render(request, "reviews/assignment.html", {"assignment": assignment, "form": form}, status=status)
+    team = (
+        []
+        if assignment.application.call.blind_review
+        else selectors.team_for_conflict_check(application=assignment.application)
+    )
+    return render(
+        request, "reviews/assignment.html", {"assignment": assignment, "form": form, "team": team}, status=status
+    )
 
 
 @login_required
@@ -161,6 +168,8 @@ def review_form(request, pk: int):
     status = 200
     if request.method == "POST" and not locked:
         form = make_form(request.POST)
+        if form.is_valid() and "submit" in request.POST and not form.cleaned_data["confirm_submit"]:
+            form.add_error("confirm_submit", _("Tick this box to submit your review, or save it as a draft."))
         if form.is_valid():
             try:
                 review = services.review_save(

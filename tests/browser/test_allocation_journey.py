@@ -50,6 +50,7 @@ def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, al
     page.get_by_role("button", name="Commit and send offers").wait_for(timeout=30_000)
     assert page.get_by_text("granted 19,984 because the pool was exhausted").is_visible()
     assert_accessible(page, "allocation-run-result")
+    page.get_by_label(re.compile("I have checked the result")).check()
     page.get_by_role("button", name="Commit and send offers").click()
     assert page.get_by_text("Run committed").is_visible()
     assert_accessible(page, "allocation-run-committed")

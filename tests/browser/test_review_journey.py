@@ -87,6 +87,7 @@ def test_review_journey(page, journey, alice):
     page.get_by_label("Comment for the applicant").fill("Convincing plan for an open Estonian model.")
     page.get_by_label("Confidential comment for the panel").fill("Bob's confidential note: fund it.")
     assert_accessible(page, "reviews-form")
+    page.get_by_label("I have finished: submit this review as final").check()
     page.get_by_role("button", name="Submit review").click()
     assert page.get_by_text("This review was submitted and is locked.").is_visible()
     _logout(page)
@@ -111,6 +112,7 @@ def test_review_journey(page, journey, alice):
     page.get_by_label("Your reply to the reviewers").fill(reply)
     assert page.locator("#reply-counter").inner_text() == f"{5000 - len(reply):,} / 5,000 characters left"
     assert_accessible(page, "reviews-applicant-reply")
+    page.get_by_label(re.compile("I can reply only once")).check()
     page.get_by_role("button", name="Send reply").click()
     assert page.get_by_text("Your reply was sent.").is_visible()
     _logout(page)

@@ -234,7 +234,7 @@ def test_a_queue_shows_five_items_and_the_count_with_a_link_to_all(client, bob, 
     login_staff(client, bob)
     assignments = _queue(client.get("/").content.decode(), "assignments")
     assert assignments.count("<li") == 5
-    assert ">7</span>" in assignments and "All my reviews (7)" in assignments
+    assert ">7</span>" in assignments and "Review inbox (7)" in assignments
     assert "App 0" in assignments and "App 6" not in assignments  # soonest due first
 
 

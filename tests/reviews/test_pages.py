@@ -100,11 +100,16 @@ def test_review_form_rejects_bad_input_without_500(client, bob, carol, in_review
     criteria = list(in_review.call.criteria.order_by("position"))
     response = client.post(url, {f"score_{criteria[0].pk}": "9", "submit": "1"})
     assert response.status_code == 400
-    response = client.post(url, {f"score_{criteria[0].pk}": "4", "comment_for_applicant": "Good", "submit": "1"})
+    response = client.post(
+        url, {f"score_{criteria[0].pk}": "4", "comment_for_applicant": "Good", "submit": "1", "confirm_submit": "on"}
+    )
     assert response.status_code == 400 and "Missing: Technical readiness, Impact" in response.content.decode()
     assert Review.objects.get(assignment=assignment).status == ReviewStatus.DRAFT
     data = {f"score_{c.pk}": "4" for c in criteria} | {"comment_for_applicant": "Good", "comment_for_panel": "Fund"}
-    response = client.post(url, data | {"submit": "1"})
+    unconfirmed = client.post(url, data | {"submit": "1"})
+    assert unconfirmed.status_code == 400 and "Tick this box to submit your review" in unconfirmed.content.decode()
+    assert Review.objects.get(assignment=assignment).status == ReviewStatus.DRAFT
+    response = client.post(url, data | {"submit": "1", "confirm_submit": "on"})
     assert response.status_code == 302
     assert "This review was submitted and is locked" in client.get(url).content.decode()
     assert client.post(url, data | {"submit": "1"}).status_code == 400  # locked
@@ -156,6 +161,10 @@ def test_alice_reads_anonymised_reviews_and_never_a_reviewer_name(client, alice,
     response = client.post(f"/applications/{replied.pk}/reviews/", {"text": "x" * 5001})
     assert response.status_code == 400
     response = client.post(f"/applications/{replied.pk}/reviews/", {"text": "We add a 1,024-GPU scaling run."})
+    assert response.status_code == 400 and "Tick this box to send your reply." in response.content.decode()
+    response = client.post(
+        f"/applications/{replied.pk}/reviews/", {"text": "We add a 1,024-GPU scaling run.", "confirm": "on"}
+    )
     assert response.status_code == 302
     replied.refresh_from_db()
     assert replied.status == Status.PANEL
@@ -179,7 +188,7 @@ def test_member_who_is_not_the_pi_cannot_reply(client, alice_org, replied):
     _login(client, member)
     page = client.get(f"/applications/{replied.pk}/reviews/").content.decode()
     assert "Reviewer 1" in page and "Send reply" not in page
-    assert client.post(f"/applications/{replied.pk}/reviews/", {"text": "Hi"}).status_code == 403
+    assert client.post(f"/applications/{replied.pk}/reviews/", {"text": "Hi", "confirm": "on"}).status_code == 403
     assert api_for(member).post(f"/api/v1/applications/{replied.pk}/reply/", {"text": "Hi"}).status_code == 403
 
 

@@ -88,9 +88,12 @@ def test_run_pages_poll_until_finished_then_show_explained_results(carol_client,
     assert fragment["HX-Refresh"] == "true"
     page = carol_client.get(reverse("capacity_run_detail", args=[run.pk]))
     assert "granted 19,984 because the pool was exhausted" in page.content.decode()
-    assert carol_client.post(reverse("capacity_run_commit", args=[run.pk])).status_code == 302
+    unconfirmed = carol_client.post(reverse("capacity_run_commit", args=[run.pk]))
+    assert unconfirmed.status_code == 400 and "Tick the box to confirm" in unconfirmed.content.decode()
+    assert AllocationRun.objects.get().status == RunStatus.SUCCEEDED
+    assert carol_client.post(reverse("capacity_run_commit", args=[run.pk]), {"confirm": "yes"}).status_code == 302
     assert AllocationRun.objects.get().status == RunStatus.COMMITTED
-    again = carol_client.post(reverse("capacity_run_commit", args=[run.pk]))
+    again = carol_client.post(reverse("capacity_run_commit", args=[run.pk]), {"confirm": "yes"})
     assert again.status_code == 400 and "already committed" in again.content.decode()
 
 
