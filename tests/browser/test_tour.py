@@ -8,6 +8,7 @@ applications costs one visit), starting from the role's home: a page added later
 
 import os
 import re
+import shutil
 from urllib.parse import urlsplit
 
 import pytest
@@ -145,7 +146,8 @@ def toured_users(demo_data):  # noqa: F811
 
 @pytest.mark.parametrize("role", list(TOURS))
 def test_tour(page, role, toured_users):
-    os.makedirs(os.path.join(ARTIFACTS, "tour", role), exist_ok=True)
+    shutil.rmtree(os.path.join(ARTIFACTS, "tour", role), ignore_errors=True)  # this run's screenshots only
+    os.makedirs(os.path.join(ARTIFACTS, "tour", role))
     user = toured_users.get(role)
     if user is not None:
         if getattr(user, "totp_secret", None):
