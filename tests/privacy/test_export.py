@@ -115,3 +115,21 @@ def test_the_api_exports_the_token_holders_data(alice):
     response = api.get("/api/v1/me/export/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert section(unzip(response.content), "api_tokens")[0]["name"] == "script"
+
+
+def test_the_export_takes_the_same_number_of_queries_for_one_application_or_five(
+    reviewed, alice, alice_org, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CallFactory
+    from tests.factories.reviews import submitted_application
+
+    with CaptureQueriesContext(connection) as one:
+        export_build(user=alice)
+    for _ in range(4):
+        submitted_application(call=CallFactory(), organisation=alice_org, pi=alice)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        export_build(user=alice)
+    assert len(one.captured_queries) <= 70
