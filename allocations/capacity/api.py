@@ -14,7 +14,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from allocations.capacity import selectors, services
-from allocations.models import Gigafactory
+from allocations.capacity.services.direct import may_award_from, require_mfa
+from allocations.models import Application, Gigafactory
 from allocations.models.capacity import (
     POLICY_CHOICES,
     AllocationResult,
@@ -203,6 +204,14 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
+class DirectAwardSerializer(serializers.Serializer):
+    """A direct award from a partner's pool: the application's reference, GPU-hours over the project and why."""
+
+    application = serializers.CharField(max_length=40, help_text="Reference of an approved or waitlisted application.")
+    hours = serializers.IntegerField(min_value=1, help_text="GPU-hours over the whole project, sliced per quarter.")
+    justification = serializers.CharField(max_length=2000)
+
+
 # --- views --------------------------------------------------------------------------------------------------------
 
 
@@ -255,6 +264,43 @@ class PoolViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.pools_for_user(user=self.request.user)
+
+    @extend_schema(
+        request=DirectAwardSerializer,
+        responses={
+            201: AwardSerializer,
+            400: OpenApiResponse(description="Bad input, or refused by the ledger (the pool would be overdrawn)"),
+            404: OpenApiResponse(description="Not a partner pool you may award from"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="awards")
+    def award(self, request, pk=None):
+        """A partner's contact (session or token that passed MFA), or an allocation admin on the partner's behalf,
+        awards hours from the partner's pool with a justification: the same slices and offer as a run's award."""
+        pool = self.get_object()
+        if not may_award_from(request.user, pool):
+            raise NotFound()  # finance admins read every pool but award from none
+        require_mfa(request.user)
+        serializer = DirectAwardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        application_id = (
+            Application.objects.filter(reference__iexact=data["application"].strip())
+            .values_list("pk", flat=True)
+            .first()
+        )
+        try:
+            award = services.award_direct(
+                pool_id=pool.pk,
+                application_id=application_id or 0,
+                hours=data["hours"],
+                justification=data["justification"],
+                by=request.user,
+            )
+        except Pool.DoesNotExist:
+            raise NotFound()
+        award = selectors.awards_for_user(user=request.user).get(pk=award.pk)
+        return Response(AwardSerializer(award).data, status=status.HTTP_201_CREATED)
 
 
 class AllocationRunViewSet(
@@ -321,7 +367,8 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AwardViewSet(viewsets.ReadOnlyModelViewSet):
     """Awards: GPU-seconds for a whole project, with its slices (one grant per quarter). Members of the applicant
-    organisation and allocation admins; anybody else gets 404."""
+    organisation, allocation admins and, for awards from their partner's pools, the partner's contacts; anybody
+    else gets 404."""
 
     serializer_class = AwardSerializer
 

@@ -80,3 +80,24 @@ class RunForm(BootstrapFormMixin, forms.Form):
 
 class RespondForm(forms.Form):
     answer = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])
+
+
+class DirectAwardForm(BootstrapFormMixin, forms.Form):
+    """A direct award from a partner's pool: the application by its reference, the hours and why."""
+
+    reference = forms.CharField(
+        label=_("Application reference"),
+        max_length=40,
+        help_text=_("An approved application, or one the panel waitlisted that the partner sponsors."),
+    )
+    hours = forms.IntegerField(
+        label=_("GPU-hours over the project"),
+        min_value=1,
+        help_text=_("Sliced per quarter the project runs; each split quarter's slice comes from that quarter's pool."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Recorded with the award and shown to allocation admins."),
+    )

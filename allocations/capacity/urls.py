@@ -19,6 +19,8 @@ urlpatterns = [
         {"decision": "discard"},
         name="capacity_run_discard",
     ),
+    path("partner/awards/", views.partner_awards, name="partner_awards"),
+    path("partner/pools/<int:partner_pool_pk>/award/", views.partner_award_create, name="partner_award_create"),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<int:pk>/respond/", views.grant_respond, name="grant_respond"),

@@ -14,10 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.mfa import mfa_url
 from allocations.applications.selectors import roles_of
 from allocations.applications.workflow import Role
 from allocations.capacity import candidates, selectors, services
-from allocations.capacity.forms import PeriodForm, RespondForm, RunForm, SplitForm
+from allocations.capacity.forms import DirectAwardForm, PeriodForm, RespondForm, RunForm, SplitForm
+from allocations.capacity.selectors import awards as award_selectors
+from allocations.models import Application
 from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
 from portal.forms import apply_service_errors
 
@@ -252,3 +255,66 @@ def grant_respond(request, pk: int):
         return HttpResponse(status=400) if request.htmx else redirect("grant_detail", pk=grant.pk)
     messages.success(request, _("Offer accepted.") if accept else _("Offer declined; the hours go back to the pool."))
     return redirect("grant_detail", pk=grant.pk)
+
+
+# --- partner pools: direct awards ---------------------------------------------------------------------------------
+
+
+def _partner_pages_allowed(request) -> None:
+    """Allocation admins and partner contacts; anybody else 404."""
+    if not award_selectors.partner_pools_for_user(user=request.user).exists() and not selectors.is_allocation_admin(
+        request.user
+    ):
+        raise Http404
+
+
+@login_required
+def partner_awards(request):
+    """The pools a partner's contact (or an allocation admin on the partner's behalf) awards from, and the awards
+    made from them."""
+    _partner_pages_allowed(request)
+    if request.user.mfa_passed is False:
+        return redirect(mfa_url(request.user, request.get_full_path()))
+    pools = list(award_selectors.partner_pools_for_user(user=request.user))
+    for pool in pools:
+        pool.balance = selectors.pool_balance(pool.account)
+    awards = award_selectors.partner_awards_for_user(user=request.user)[:200]
+    return render(request, "allocations/capacity/partner_awards.html", {"pools": pools, "awards": awards})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partner_award_create(request, partner_pool_pk: int):
+    pool = _get(award_selectors.partner_pools_for_user(user=request.user).get, pk=partner_pool_pk)
+    if request.user.mfa_passed is False:
+        return redirect(mfa_url(request.user, request.get_full_path()))
+    form = DirectAwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        application_id = (
+            Application.objects.filter(reference__iexact=data["reference"].strip()).values_list("pk", flat=True).first()
+        )
+        try:
+            award = services.award_direct(
+                pool_id=pool.pk,
+                application_id=application_id or 0,
+                hours=data["hours"],
+                justification=data["justification"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):  # the service names the application; the form asks for its reference
+                exc = ValidationError(
+                    {("reference" if k == "application" else k): v for k, v in exc.error_dict.items()}
+                )
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(hours)s GPU-hours awarded to %(ref)s; the offer is on its way.")
+                % {"hours": selectors.hours(award.total_seconds), "ref": data["reference"].strip()},
+            )
+            return redirect("partner_awards")
+    pool.balance = selectors.pool_balance(pool.account)
+    status = 400 if form.errors else 200
+    return render(request, "allocations/capacity/partner_award_form.html", {"pool": pool, "form": form}, status=status)

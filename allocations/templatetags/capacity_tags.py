@@ -4,7 +4,9 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
-from allocations.capacity.selectors import hours, is_allocation_admin, waitlist_place
+from allocations.capacity.selectors import hours, is_allocation_admin
+from allocations.capacity.selectors.awards import waitlist_place
+from ledger.models import Partner
 
 register = template.Library()
 
@@ -59,6 +61,16 @@ def percent_bp(value) -> str:
 def allocation_nav_url(user) -> str:
     """The staff allocation pages for allocation admins; nothing for everybody else."""
     return reverse("capacity_home") if user.is_authenticated and is_allocation_admin(user) else ""
+
+
+@register.simple_tag
+def partner_awards_nav_url(user) -> str:
+    """The partner pools' award page for allocation admins and partner contacts; nothing for everybody else."""
+    if not user.is_authenticated:
+        return ""
+    if is_allocation_admin(user) or Partner.objects.filter(contact_users=user).exists():
+        return reverse("partner_awards")
+    return ""
 
 
 @register.inclusion_tag("allocations/capacity/_waitlist_place.html")

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
 from allocations.models import Application, Call
-from allocations.models.capacity import AllocationRun, Grant
+from allocations.models.capacity import AllocationRun, Grant, Pool
 from allocations.models.usage import Cluster
 from reviews.models import Review, ReviewAssignment
 
@@ -26,6 +26,7 @@ MODELS = {
     "applications": Application,
     "grants": Grant,
     "organisations": Organisation,
+    "pools": Pool,
     "review-assignments": ReviewAssignment,
     "reviews": Review,
 }

@@ -242,6 +242,12 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
             "GET": "401 404 200 200 404 404 404 404 404 404 404 404 401",
         },
     ),
+    "api:pool-award": (
+        "partner_pool",
+        {
+            "POST": "401 404 404 404 404 404 404 404 400 404 403 403 401",
+        },
+    ),
     "api:pool-detail": (
         "pool",
         {
@@ -391,6 +397,13 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         "pool",
         {
             "POST": "302 404 404 404 403 403 403 403 302 403 404 302 302",
+        },
+    ),
+    "partner_award_create": (
+        "partner_pool",
+        {
+            "GET": "302 404 404 404 404 404 404 404 200 404 302 302 302",
+            "POST": "302 404 404 404 404 404 404 404 400 404 302 302 302",
         },
     ),
     "capacity_run_detail": (
@@ -760,6 +773,7 @@ def _build() -> dict:
         UserFactory,
         active_grant,
         ensure_platform_groups,
+        period_with_pools,
         reviewer,
         sacct_upload,
     )
@@ -803,6 +817,11 @@ def _build() -> dict:
     tranche = TrancheFactory(partners=[partner])
     pledge = ledger_services.pledge_record(partner=partner, tranche=tranche, amount_cents=10_000, by=fin)
     in_kind = ledger_services.in_kind_record(partner=partner, tranche=tranche, amount_cents=500, by=fin)
+    # A paid-in contribution gives the partner a pool in a later quarter: its contact awards from it.
+    paid = ledger_services.pledge_record(partner=partner, tranche=tranche, amount_cents=20_000, by=fin)
+    ledger_services.pending_post(pending=paid, by=fin)
+    later = period_with_pools(by=aa, gigafactory=jupiter, year=2031, quarter=1, open_shares={call.access_mode_id: 5000})
+    partner_pool = later.pools.get(partner=partner)
     invitation = accounts_services.invitation_create(organisation=org, email="new@aurora.example", by=pi)
     token, _key = accounts_services.api_token_create(user=pi, name="laptop")
     usage_import = usage_services.usage_import_create(cluster=cluster, upload=sacct_upload(["x"]), by=aa)
@@ -833,6 +852,7 @@ def _build() -> dict:
         "award": grant.award_id,
         "period": grant.period_id,
         "pool": grant.pool_id,
+        "partner_pool": partner_pool.pk,
         "run": grant.run_id,
         "usage_import": usage_import.pk,
         "cluster": cluster.name,
@@ -915,6 +935,7 @@ PK_OBJECT = {
     "award": "award",
     "capacity_period": "period",
     "capacity-period": "period",
+    "pool-award": "partner_pool",
     "pool": "pool",
     "capacity_run": "run",
     "allocation-run": "run",
@@ -934,6 +955,7 @@ PARAM_OBJECT = {
     "membership_pk": "membership",
     "attachment_pk": "attachment",
     "pool_pk": "pool",
+    "partner_pool_pk": "partner_pool",
     "cutoff_pk": "cutoff",
     "question_pk": "question",
     "slug": "call",

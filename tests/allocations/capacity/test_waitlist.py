@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from allocations.applications.workflow import Status
-from allocations.capacity import selectors, services
+from allocations.capacity import services
+from allocations.capacity.selectors import awards as award_selectors
 from allocations.capacity.tasks import fill_from_waitlist
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant, GrantStatus, RunStatus
@@ -97,7 +98,7 @@ def test_a_waitlisted_applicant_sees_their_position_and_that_they_may_get_an_off
     _committed_run(pool, carol)
     first, second, _third, fourth = pool_setup["apps"]
     waitlisted = _panel_waitlisted(call, requested=18_000, minimum=18_000, rank=3)
-    places = {app.pk: selectors.waitlist_place(application=app) for app in (first, second, fourth, waitlisted)}
+    places = {app.pk: award_selectors.waitlist_place(application=app) for app in (first, second, fourth, waitlisted)}
     assert places[first.pk] is None  # offered
     assert [(places[a.pk]["position"], places[a.pk]["count"]) for a in (second, waitlisted, fourth)] == [
         (1, 3),

@@ -170,52 +170,6 @@ def inputs_snapshot(*, pool: Pool, waitlist: bool = False) -> tuple[dict, str]:
     return snapshot, snapshot_hash(snapshot)
 
 
-def _left_out_by_a_run(application: Application) -> bool:
-    """Approved, without an award, and waitlisted by a committed run."""
-    if application.status != Status.APPROVED or Award.objects.filter(application_id=application.pk).exists():
-        return False
-    return AllocationResult.objects.filter(
-        application_id=application.pk, granted_seconds=0, run__status=RunStatus.COMMITTED
-    ).exists()
-
-
-def waitlist_place(*, application: Application, today: datetime.date | None = None) -> dict | None:
-    """Where a waitlisted application stands: panel-waitlisted, or approved without an award after a committed run
-    could not fit it. ``{"position": n, "count": m, "pool": pool}`` in the waitlist of the open-access pool of its
-    access mode on its Gigafactory in the earliest split period not yet over (``pool`` ``None`` and no position
-    when there is none yet), or ``None`` when the application is not waitlisted. Three queries."""
-    if application.status != Status.WAITLISTED and not _left_out_by_a_run(application):
-        return None
-    today = today or timezone.localdate()
-    gigafactories = (
-        [application.preferred_gigafactory_id]
-        if application.preferred_gigafactory_id
-        else list(application.call.gigafactories.values_list("pk", flat=True))
-    )
-    pool = (
-        Pool.objects.select_related("period__gigafactory", "access_mode")
-        .filter(
-            kind=PoolKind.OPEN_ACCESS,
-            access_mode_id=application.call.access_mode_id,
-            period__gigafactory_id__in=gigafactories,
-            period__entitlements_on__isnull=False,
-            period__ends_on__gt=today,
-        )
-        .order_by("period__starts_on", "pk")
-        .first()
-    )
-    if pool is None:
-        return {"position": None, "count": None, "pool": None}
-    ranked = list(
-        candidate_applications(pool=pool, waitlist=True)
-        .order_by("panel_rank", F("submitted_at").asc(nulls_first=True), "pk")
-        .values_list("pk", flat=True)
-    )
-    if application.pk not in ranked:
-        return {"position": None, "count": None, "pool": pool}
-    return {"position": ranked.index(application.pk) + 1, "count": len(ranked), "pool": pool}
-
-
 def snapshot_hash(snapshot: dict) -> str:
     return hashlib.sha256(json.dumps(snapshot, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -346,8 +300,9 @@ def grants_for_user(*, user: User) -> QuerySet[Grant]:
 
 
 def awards_for_user(*, user: User) -> QuerySet[Award]:
-    """Allocation admins: every award; members of an applicant organisation: its applications' awards; others:
-    none. Each with its slices in date order (two queries)."""
+    """Allocation admins: every award; members of an applicant organisation: its applications' awards; a
+    partner's contacts: the awards from their partner's pools; others: none. Each with its slices in date order
+    (two queries)."""
     if not user.is_authenticated:
         return Award.objects.none()
     awards = Award.objects.select_related("application", "gigafactory", "access_mode", "partner").prefetch_related(
@@ -356,6 +311,7 @@ def awards_for_user(*, user: User) -> QuerySet[Award]:
     if not is_allocation_admin(user):
         awards = awards.filter(
             Exists(Application.objects.filter(pk=OuterRef("application_id"), organisation__memberships__user=user))
+            | Q(kind=PoolKind.PARTNER, partner__in=Partner.objects.filter(contact_users=user))
         )
     return awards.order_by("-created_at", "-id")
 
