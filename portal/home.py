@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -22,6 +22,7 @@ from accounts.roles import PlatformRole, has_role, holds_staff_role, may_use_sta
 from allocations.applications import selectors as application_selectors
 from allocations.capacity import selectors as capacity_selectors
 from allocations.usage import selectors as usage_selectors
+from ledger import selectors as ledger_selectors
 from reviews import selectors as review_selectors
 
 ITEMS_PER_QUEUE = 5
@@ -260,6 +261,27 @@ def _allocation_admin_queues(now) -> Iterable[Queue | None]:
     )
 
 
+def _finance_admin_queues() -> Iterable[Queue | None]:
+    yield _queue(
+        "pledges",
+        gettext_lazy("Pledges and guarantees still open"),
+        ledger_selectors.open_pending_transfers(),
+        lambda transfer: Item(
+            label=" · ".join(part for part in (str(transfer.debit_account.partner), transfer.user_data) if part),
+            url=reverse("ledger:pending_post", args=[transfer.pk]),
+            detail=_("EUR %(amount)s open in %(tranche)s: record a payment when it arrives.")
+            % {
+                "amount": formats.number_format(transfer.amount // 100, force_grouping=True),
+                "tranche": transfer.credit_account.tranche,
+            },
+            due=transfer.created_at,
+            due_label=_("Recorded"),
+        ),
+        all_url=reverse("ledger:overview"),
+        all_label=gettext_lazy("Ledger"),
+    )
+
+
 def what_needs(*, user: User, now: dt.datetime | None = None) -> Home:
     """The queues of ``user``'s roles that hold something, in the order a person works through them: their own
     applications first, then reviews, then the staff queues (only in a session that passed two-factor
@@ -272,6 +294,8 @@ def what_needs(*, user: User, now: dt.datetime | None = None) -> Home:
         queues += _call_manager_queues()
     if has_role(user, PlatformRole.ALLOCATION_ADMIN):
         queues += _allocation_admin_queues(now)
+    if has_role(user, PlatformRole.FINANCE_ADMIN):
+        queues += _finance_admin_queues()
     return Home(
         queues=[queue for queue in queues if queue is not None],
         staff_needs_mfa=holds_staff_role(user) and not may_use_staff_roles(user),

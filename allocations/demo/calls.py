@@ -53,7 +53,9 @@ def round_calls(*, quarter: Quarter, gigafactories: list[Gigafactory], by: User)
             ],
             now=opens_at - dt.timedelta(days=3),
         )
-        designer.question_save(call_id=call.pk, by=by, values=QUESTION)
-        designer.slot_save(call_id=call.pk, by=by, values=ANNEX)
+        # Large Scale asks a question and requires the annex; the short modes offer the annex as an option.
+        if code == "large-scale":
+            designer.question_save(call_id=call.pk, by=by, values=QUESTION)
+        designer.slot_save(call_id=call.pk, by=by, values={**ANNEX, "required": code == "large-scale"})
         calls[code] = designer.call_publish(call_id=call.pk, by=by, now=opens_at - dt.timedelta(days=1))
     return calls

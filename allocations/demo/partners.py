@@ -61,7 +61,7 @@ def seed(stdout, *, dora: User, quarters: list[Quarter]) -> int:
             partner=partners[name],
             tranche=tranches[tranche],
             amount_cents=pledged * M,
-            reference=f"{name}: commitment {first.year}-{first.year + 2}",
+            reference=f"Commitment {first.year}-{first.year + 2}",
             transfer_id=_id(f"{key}:pledge"),
             by=dora,
             now=pledged_at,
@@ -71,7 +71,7 @@ def seed(stdout, *, dora: User, quarters: list[Quarter]) -> int:
             pending_post(
                 pending=pending,
                 amount_cents=instalment * M,
-                reference=f"{name}: instalment for {quarter.label}",
+                reference=f"Instalment for {quarter.label}",
                 transfer_id=payment_id,
                 by=dora,
                 now=quarter.at(-36, 11),

@@ -44,15 +44,27 @@ class Command(BaseCommand):
             "--small", action="store_true", help="Only the quick set (users, calls, a few applications, the ledger)."
         )
 
-    def handle(self, *args, force=False, small=False, **options):
+        parser.add_argument(
+            "--quarters",
+            type=int,
+            choices=range(1, 7),
+            default=6,
+            help="How many past quarters the history tells (default 6; fewer seed faster).",
+        )
+
+    def handle(self, *args, force=False, small=False, quarters=6, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: demo accounts with published passwords do not belong in production. "
                 "Use --force if this really is a development or staging database."
             )
-        for name, seed in demo_seeders(DEMO_MODULES if small else DEMO_MODULES + HISTORY_MODULES):
+        for name, seed in demo_seeders(DEMO_MODULES):
             self.stdout.write(f"seeding {name}")
             seed(self.stdout)
+        if not small:
+            for name, seed in demo_seeders(HISTORY_MODULES):
+                self.stdout.write(f"seeding {name}")
+                seed(self.stdout, past=quarters)
 
         from accounts.demo import CAST, DEMO_PASSWORD
 
