@@ -196,6 +196,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "partner",
             "total_seconds",
             "total_hours",
+            "scaled_down_seconds",
             "starts_on",
             "ends_on",
             "justification",

@@ -104,3 +104,17 @@ def project_from(
     if start >= period[1] or end <= period[0]:
         return None
     return max(start, period[0]), end
+
+
+def fit_commitments(size: int, committed: list[int], *, scale: bool) -> list[int] | None:
+    """The slices committed to a pool of ``size``: unchanged when they fit; when they do not, ``None`` (refuse)
+    unless ``scale``, then each scaled down pro rata (largest remainder) so they sum exactly to ``size``. Never
+    more than a slice was, and never more than the pool."""
+    if size < 0 or any(amount < 0 for amount in committed):
+        raise ValueError("sizes and slices are not negative")
+    if sum(committed) <= size:
+        return list(committed)
+    if not scale:
+        return None
+    parts = largest_remainder(size, dict(enumerate(committed)))
+    return [parts[i] for i in range(len(committed))]

@@ -296,6 +296,9 @@ class Award(models.Model):
     )
     partner = models.ForeignKey("ledger.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     total_seconds = models.BigIntegerField(_("award (GPU-seconds)"))
+    # A split that could not honour the commitments in full scaled slices down pro rata (the admin's choice): the
+    # awarded total stays the decision, and what the scaling took is recorded here.
+    scaled_down_seconds = models.BigIntegerField(_("scaled down (GPU-seconds)"), default=0)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends before"))
     run = models.ForeignKey(
@@ -311,6 +314,10 @@ class Award(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(total_seconds__gt=0), name="award_positive"),
+            models.CheckConstraint(
+                condition=Q(scaled_down_seconds__gte=0) & Q(scaled_down_seconds__lte=models.F("total_seconds")),
+                name="award_scaled_down_within_total",
+            ),
             models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="award_ends_after_start"),
             models.CheckConstraint(
                 condition=(Q(kind="open_access") & Q(access_mode__isnull=False) & Q(partner__isnull=True))

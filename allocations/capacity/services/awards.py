@@ -4,17 +4,17 @@ the commitments a newly split period honours before any run sees its pools."""
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations.capacity.selectors import hours
 from allocations.capacity.services._common import _new_account, _post, _transfer_id, gpu_ledger
-from allocations.capacity.slices import award_for_slice, award_slices
+from allocations.capacity.slices import award_for_slice, award_slices, fit_commitments
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Award, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
-from ledger.shares import largest_remainder
 
 LIVE = (GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE)
 
@@ -198,25 +198,33 @@ def commitments_grant(*, period: CapacityPeriod, scale: bool, by: User) -> list[
     by_pool: dict[int, list[Grant]] = {}
     for _award, grant in pending:
         by_pool.setdefault(grant.pool.pk, []).append(grant)
+    scaled_down: dict[int, int] = {}
     for grants in by_pool.values():
-        committed = sum(g.granted_seconds for g in grants)
         size = grants[0].pool.size_seconds
-        if committed <= size:
-            continue
-        if not scale:
+        fitted = fit_commitments(size, [g.granted_seconds for g in grants], scale=scale)
+        if fitted is None:
             raise ValidationError(
                 {
                     "commitments": _(
                         "Awards already made commit %(committed)s GPU-h of %(pool)s, which holds only %(size)s GPU-h. "
                         "Scale their slices down pro rata, or keep the period unsplit and change its capacity."
                     )
-                    % {"committed": hours(committed), "pool": grants[0].pool.owner_name, "size": hours(size)}
+                    % {
+                        "committed": hours(sum(g.granted_seconds for g in grants)),
+                        "pool": grants[0].pool.owner_name,
+                        "size": hours(size),
+                    }
                 },
                 code="overcommitted",
             )
-        scaled = largest_remainder(size, {i: g.granted_seconds for i, g in enumerate(grants)})
-        for i, grant in enumerate(grants):
-            grant.granted_seconds = scaled[i]
+        for grant, amount in zip(grants, fitted, strict=True):
+            if amount < grant.granted_seconds:
+                scaled_down[grant.award_id] = scaled_down.get(grant.award_id, 0) + grant.granted_seconds - amount
+            grant.granted_seconds = amount
+    # The awarded total is the decision and is not changed after the fact; what scaling took from a slice is
+    # recorded beside it, so slices + scaled_down_seconds == total_seconds (hours never carry over to other slices).
+    for award_id, cut in scaled_down.items():
+        Award.objects.filter(pk=award_id).update(scaled_down_seconds=F("scaled_down_seconds") + cut)
     grants = [g for _a, g in pending if g.granted_seconds > 0]
     _post_grants(grants, by=by)
     return grants
