@@ -32,6 +32,12 @@ class AllocationsConfig(AppConfig):
                 roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
             ),
             StaffTool(
+                title=_("Final reports"),
+                description=_("Final reports of ended awards: overdue, not yet due and submitted, with publications."),
+                url_name="staff_final_reports",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN, PlatformRole.CALL_MANAGER}),
+            ),
+            StaffTool(
                 title=_("Dashboards"),
                 description=_("Demand, allocation, usage and finance at a glance, per call and Gigafactory."),
                 url_name="dashboards_overview",

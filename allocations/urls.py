@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("allocations.applications.calls.urls")),
     path("", include("allocations.usage.urls")),
     path("", include("allocations.capacity.urls")),
+    path("", include("allocations.postaward.reports.urls")),
     path("", include("allocations.dashboards.urls")),
 ]

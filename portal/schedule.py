@@ -46,6 +46,10 @@ BEAT_SCHEDULE.update(
         "allocations-alert-silent-clusters": {"task": "allocations.usage.alert_silent_clusters", "schedule": 300.0},
         # Personal data: stale drafts and unconfirmed sign-ups are deleted (privacy.retention).
         "privacy-apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=41)},
+        "allocations-final-report-reminders": {
+            "task": "allocations.postaward.send_final_report_reminders",
+            "schedule": crontab(minute=20),
+        },
         "allocations-refresh-usage-summary": {
             "task": "allocations.dashboards.refresh_usage_summary",
             "schedule": 300.0,

@@ -312,6 +312,9 @@ SLURM_AGENT_SILENCE_MINUTES = env.int("SLURM_AGENT_SILENCE_MINUTES", default=60)
 PRIVACY_DRAFT_RETENTION_DAYS = env.int("PRIVACY_DRAFT_RETENTION_DAYS", default=730)  # drafts untouched this long
 PRIVACY_UNVERIFIED_SIGNUP_DAYS = env.int("PRIVACY_UNVERIFIED_SIGNUP_DAYS", default=30)  # email never confirmed
 
+# --- After the award (allocations.postaward): the final report is due this many days after the award's last slice
+FINAL_REPORT_DUE_DAYS = env.int("FINAL_REPORT_DUE_DAYS", default=60)
+
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allocations.applications import access_log, selectors, services
+from allocations.applications import access_log, obligations, selectors, services
 from allocations.applications.answer_sheet import answer_sheet
 from allocations.applications.forms import (
     SECTION_FORMS,
@@ -270,6 +270,10 @@ def _review_step(request, application: Application, form, status: int = 200, err
     roles = selectors.roles_of(user=request.user, application=application)
     context = _step_context(application, Section.REVIEW) | answer_sheet(application=application, url_for=_download_url)
     context.update(form=form, errors=errors or [], can_submit=Action.SUBMIT in actions_for(application.status, roles))
+    if context["can_submit"]:
+        context["overdue_reports"] = obligations.overdue_final_reports(
+            users=[application.pi, request.user], today=timezone.localdate()
+        )
     return render(request, "allocations/application_review.html", context, status=status)
 
 

@@ -128,6 +128,13 @@ class DistributionSerializer(serializers.Serializer):
     demand = CallDemandSerializer(many=True)
 
 
+class PublicPublicationSerializer(serializers.Serializer):
+    doi = serializers.CharField()
+    title = serializers.CharField()
+    venue = serializers.CharField()
+    year = serializers.IntegerField()
+
+
 class PublicAwardSerializer(serializers.Serializer):
     """One accepted grant. For a call whose awards are confidential every field but the organisation type and
     country is null."""
@@ -145,6 +152,9 @@ class PublicAwardSerializer(serializers.Serializer):
     ends_on = serializers.DateField(source="period_end", allow_null=True)
     year = serializers.IntegerField(allow_null=True)
     quarter = serializers.IntegerField(allow_null=True)
+    publications = PublicPublicationSerializer(
+        many=True, default=list, help_text="From the award's submitted final report; empty for confidential calls."
+    )
 
     def get_gpu_hours(self, award) -> int | None:
         seconds = award["gpu_seconds"]

@@ -74,4 +74,5 @@ __all__ = [
 from allocations.models.capacity import *  # noqa: F403
 from allocations.models.dashboards import *  # noqa: F403
 from allocations.models.provisioning import *  # noqa: F403
+from allocations.models.reports import *  # noqa: F403
 from allocations.models.usage import *  # noqa: F403

@@ -29,6 +29,7 @@ from privacy.sections.applications import (
     application_rows,
     attachment_rows,
     download_rows,
+    final_report_rows,
     grant_rows,
     reply_rows,
 )
@@ -91,6 +92,12 @@ SECTIONS: tuple[Section, ...] = (
         application_rows,
     ),
     Section("grants", gettext_lazy("Grants of your applications"), ("allocations.Grant.responded_by",), grant_rows),
+    Section(
+        "final_reports",
+        gettext_lazy("Final reports of your awards"),
+        ("allocations.FinalReport.submitted_by",),
+        final_report_rows,
+    ),
     Section(
         "attachments", gettext_lazy("Files you uploaded"), ("allocations.Attachment.uploaded_by",), attachment_rows
     ),

@@ -1,10 +1,10 @@
-"""Applications the person is on: the text, grants, files, history and replies."""
+"""Applications the person is on: the text, grants, final reports, files, history and replies."""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.models import Application, ApplicationEvent, Attachment, AttachmentDownload, Grant
+from allocations.models import Application, ApplicationEvent, Attachment, AttachmentDownload, FinalReport, Grant
 from privacy.sections.common import Rows, actor_part, my_applications, team_of
 from reviews.models import (
     RightToReply,
@@ -85,6 +85,32 @@ def grant_rows(user: User) -> Rows:
             else "",
         }
         for g in grants.select_related("application", "gigafactory").order_by("pk")
+    ]
+
+
+def final_report_rows(user: User) -> Rows:
+    reports = FinalReport.objects.filter(
+        Q(award__application__in=my_applications(user)) | Q(submitted_by=user)
+    ).distinct()
+    return [
+        {
+            "application": r.award.application.reference,
+            "due_on": r.due_on,
+            "status": r.get_status_display(),
+            "achievements": r.achievements,
+            "hours_usage": r.hours_usage,
+            "acknowledgement_confirmed": r.acknowledgement_confirmed,
+            "publications": "; ".join(p.doi for p in r.publications.all()),
+            "released_outputs": "; ".join(o.url for o in r.outputs.all()),
+            "submitted_at": r.submitted_at,
+            "submitted_by": actor_part(r.submitted_by_id, user=user, team=team_of(r.award.application))
+            if r.submitted_by_id
+            else "",
+        }
+        for r in reports.select_related("award__application")
+        .prefetch_related("publications", "outputs", "award__application__members")
+        .prefetch_related("award__application__grant_members")
+        .order_by("pk")
     ]
 
 

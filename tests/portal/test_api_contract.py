@@ -16,6 +16,7 @@ from requests.structures import CaseInsensitiveDict
 from accounts.models import Organisation
 from allocations.models import Application, Call
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
+from allocations.models.reports import FinalReport
 from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Account, Partner
 from reviews.models import Review, ReviewAssignment
@@ -32,6 +33,7 @@ MODELS = {
     "allocation-runs": AllocationRun,
     "applications": Application,
     "capacity-periods": CapacityPeriod,
+    "final-reports": FinalReport,
     "grants": Grant,
     "ledger": None,  # by the second segment below
     "organisations": Organisation,

@@ -22,6 +22,7 @@ Personas (columns of TABLE, in this order):
   clu    a cluster token of another cluster
 """
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -33,6 +34,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 # The mark makes pytest-django create the test database; each test also runs in its own rolled-back transaction.
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,7 @@ NOT_OBJECT_ROUTES = {
     "api:allocation-run-list": "format suffix only",
     "api:grant-list": "format suffix only",
     "api:award-list": "format suffix only",
+    "api:final-report-list": "format suffix only",
     "api:review-assignment-list": "format suffix only",
     "api:ledger-account-list": "format suffix only",
     "api:ledger-transfer-list": "format suffix only",
@@ -184,6 +187,19 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         "award",
         {
             "GET": "401 404 200 200 404 404 404 404 200 404 404 403 401",
+        },
+    ),
+    "api:final-report-detail": (
+        "report",
+        {
+            "GET": "401 404 200 200 404 404 404 200 200 404 404 403 401",
+            "PUT": "401 404 403 200 404 404 404 404 404 404 404 404 401",
+        },
+    ),
+    "api:final-report-submit": (
+        "report",
+        {
+            "POST": "401 404 403 400 404 404 404 404 404 404 404 404 401",
         },
     ),
     "api:grant-accept": (
@@ -436,6 +452,13 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
             "GET": "302 403 403 403 403 403 403 200 403 403 403 302 302",
         },
     ),
+    "final_report": (
+        "report",
+        {
+            "GET": "302 404 200 200 404 404 404 404 404 404 404 404 302",
+            "POST": "302 404 403 400 404 404 404 404 404 404 404 404 302",
+        },
+    ),
     "grant_detail": (
         "grant",
         {
@@ -584,6 +607,12 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         "assignment",
         {
             "GET": "302 403 403 403 404 404 200 403 403 403 403 302 302",
+        },
+    ),
+    "staff_final_report": (
+        "report",
+        {
+            "GET": "302 404 404 404 403 403 403 200 200 403 404 302 302",
         },
     ),
     "team_member_invite": (
@@ -756,6 +785,7 @@ def _build() -> dict:
     from accounts.models import MembershipRole
     from accounts.roles import PlatformRole
     from allocations.models.call_forms import CallDocumentSlot, CallQuestion, QuestionKind
+    from allocations.models.reports import FinalReport
     from allocations.usage import services as usage_services
     from ledger import services as ledger_services
     from ledger.models import Account
@@ -836,7 +866,10 @@ def _build() -> dict:
         staff = name in ("rev", "cfl", "asg", "cm", "aa", "fin")
         clients[name] = _login(Client(raise_request_exception=False), user, mfa=staff)
     clients["clu"] = Client(raise_request_exception=False, headers={"authorization": f"Cluster {other_key}"})
+    # The final report of the grant's award, as the beat job opens it once the award has ended.
+    report = FinalReport.objects.create(award_id=grant.award_id, due_on=timezone.localdate() + dt.timedelta(days=30))
     objects = {
+        "report": report.pk,
         "organisation": org.pk,
         "invitation": invitation.pk,
         "membership": membership.pk,
@@ -933,6 +966,9 @@ PK_OBJECT = {
     "usage-import": "usage_import",
     "grant": "grant",
     "award": "award",
+    "final_report": "report",
+    "final-report": "report",
+    "staff_final_report": "report",
     "capacity_period": "period",
     "capacity-period": "period",
     "pool-award": "partner_pool",

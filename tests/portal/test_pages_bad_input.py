@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from allocations.models import Application, Attachment, Call, CallCutoff, CallDocumentSlot, CallQuestion, Section
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
+from allocations.models.reports import FinalReport
 from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
@@ -69,6 +70,7 @@ MODELS = {
     "applications": Application,
     "attachments": Attachment,
     "grants": Grant,
+    "final-reports": FinalReport,
     "organisations": Organisation,
     "invitations": Invitation,
     "members": Membership,

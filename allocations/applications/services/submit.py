@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from allocations.applications import selectors
 from allocations.applications.limits import resource_limit_errors
+from allocations.applications.obligations import overdue_report_problems
 from allocations.applications.services._common import _lock, brussels_time
 from allocations.applications.services.transitions import _apply, application_transition, check_transition
 from allocations.applications.workflow import COUNTS_AGAINST_LIMIT, Action
@@ -18,9 +19,12 @@ from portal.emails import queue_templated_email
 from portal.links import absolute_url
 
 
-def _submission_problems(application: Application, *, now) -> dict[str, list[str]]:
+def _submission_problems(application: Application, *, now, by: User) -> dict[str, list[str]]:
     call = application.call
     problems: dict[str, list[str]] = defaultdict(list)
+    # An overdue final report bars its PI, whether they submit or are named PI of the new application.
+    for message in overdue_report_problems(users=[application.pi, by], today=timezone.localdate(now)):
+        problems["__all__"].append(message)
     cutoff = CallCutoff.objects.filter(call=call, at__gt=now).order_by("at").first()
     if call.status != "published" or call.opens_at > now or cutoff is None:
         last = CallCutoff.objects.filter(call=call).order_by("-at").first()
@@ -106,9 +110,10 @@ def _database_clock():
 
 def application_submit(*, application_id: int, by: User, declaration: bool, now=None) -> Application:
     """Submit a draft. Refused with every reason at once (``ValidationError``): incomplete sections, a request
-    outside the call's bounds, a minimum above the request, an ineligible organisation, a passed cut-off or the
-    organisation's limit for the call. On success: read-only, a gap-free reference, an event and an email after
-    commit. Concurrent submits of one application serialise on its row lock: one wins, the others are refused.
+    outside the call's bounds, a minimum above the request, an ineligible organisation, a passed cut-off, the
+    organisation's limit for the call, or an overdue final report of the submitter or the application's PI. On
+    success: read-only, a gap-free reference, an event and an email after commit. Concurrent submits of one
+    application serialise on its row lock: one wins, the others are refused.
     """
     if not declaration:
         raise ValidationError({"declaration": _("Confirm the declaration to submit the application.")})
@@ -118,7 +123,7 @@ def application_submit(*, application_id: int, by: User, declaration: bool, now=
         # waited for the lock past it is refused, and every web host judges by the same clock.
         now = now or _database_clock()
         check_transition(application=application, action=Action.SUBMIT, by=by)
-        problems = _submission_problems(application, now=now)
+        problems = _submission_problems(application, now=now, by=by)
         if problems:
             raise ValidationError(dict(problems))
         application.cutoff = CallCutoff.objects.filter(call=application.call, at__gt=now).order_by("at").first()

@@ -293,7 +293,12 @@ def grants_for_user(*, user: User) -> QuerySet[Grant]:
             Exists(Application.objects.filter(pk=OuterRef("application_id"), organisation__memberships__user=user))
         )
         .select_related(
-            "application__organisation", "application__pi", "gigafactory", "period__gigafactory", "account", "award"
+            "application__organisation",
+            "application__pi",
+            "gigafactory",
+            "period__gigafactory",
+            "account",
+            "award__final_report",
         )
         .order_by("-offered_at", "application_id", "starts_on", "-id")
     )

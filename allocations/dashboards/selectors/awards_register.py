@@ -6,6 +6,7 @@ from allocations.applications.workflow import Status
 from allocations.dashboards.selectors.filters import ACCEPTED
 from allocations.models import AccessMode, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Grant
+from allocations.postaward.reports.selectors import public_publications
 
 # --- public awards register ------------------------------------------------------------------------------------
 
@@ -27,6 +28,7 @@ PUBLIC_FIELDS = (
     "period_end",
     "year",
     "quarter",
+    "award_key",
 )
 
 
@@ -56,7 +58,8 @@ PUBLIC_ORDER = (
 class PublicAwardList:
     """The register's rows for a paginator (Django's and DRF's). ``count()`` counts the matching grants with only the
     joins the filters need (no display columns); a page slice first picks the page's grant ids on the narrow join
-    that sorts them (grants, applications, periods, Gigafactories), then reads the display columns of those rows only.
+    that sorts them (grants, applications, periods, Gigafactories), then reads the display columns of those rows only,
+    then the publications of their awards' submitted final reports (``publications``, empty for confidential calls).
     Both stay live: a declined grant or a renamed project shows on the next request."""
 
     ordered = True  # the paginator's check for a stable order
@@ -72,6 +75,9 @@ class PublicAwardList:
             raise TypeError("the register is read a page (a slice) at a time")
         ids = list(self._grants.order_by(*PUBLIC_ORDER).values_list("pk", flat=True)[index])
         rows = {row["pk"]: row for row in _public_rows(Grant.objects.filter(pk__in=ids))}
+        publications = public_publications(award_ids={row["award_key"] for row in rows.values() if row["award_key"]})
+        for row in rows.values():
+            row["publications"] = publications.get(row["award_key"], [])
         return [rows[pk] for pk in ids if pk in rows]
 
     def iterator(self, chunk_size: int = 2000):
@@ -96,6 +102,7 @@ def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
         period_end=_hidden(F("ends_on"), DateField()),
         year=_hidden(F("period__year"), IntegerField()),
         quarter=_hidden(F("period__quarter"), IntegerField()),
+        award_key=_hidden(F("award_id"), IntegerField()),
     )
 
 
@@ -112,7 +119,7 @@ def public_awards(
     ``PUBLIC_ORDER`` (newest period first, confidential awards last), read live. For a call whose awards are
     confidential only the organisation type and country leave the database; such rows also drop out as soon as a
     filter or search touches a hidden field, so a search cannot reveal them. A paginated page
-    is three queries (count, the page's ids, their rows)."""
+    is four queries (count, the page's ids, their rows, their awards' publications)."""
     qs = Grant.objects.filter(status__in=ACCEPTED, application__status__in=PUBLIC_APPLICATION_STATUSES)
     if search or gigafactory or mode or year:
         qs = qs.filter(application__call__awards_confidential=False)
