@@ -49,6 +49,14 @@ class SplitForm(BootstrapFormMixin, forms.Form):
         help_text=_("Partner pools share what the open-access pools leave, by contributions paid in by this day."),
     )
 
+    scale_commitments = forms.BooleanField(
+        label=_("Scale commitments down pro rata if they do not fit"),
+        required=False,
+        help_text=_(
+            "Unticked, a split whose pools cannot hold the slices of awards already made is refused with the numbers."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.modes = list(AccessMode.objects.order_by("position", "name"))
@@ -62,7 +70,7 @@ class SplitForm(BootstrapFormMixin, forms.Form):
                 required=False,
             )
         self.fields["entitlements_on"].initial = timezone.localdate
-        self.order_fields([f"mode_{m.pk}" for m in self.modes] + ["entitlements_on"])
+        self.order_fields([f"mode_{m.pk}" for m in self.modes] + ["entitlements_on", "scale_commitments"])
         for mode in self.modes:  # added after the mixin styled the declared fields
             self.fields[f"mode_{mode.pk}"].widget.attrs["class"] = "form-control"
 

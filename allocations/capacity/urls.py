@@ -4,6 +4,7 @@ from allocations.capacity import views
 
 urlpatterns = [
     path("staff/allocation/", views.capacity_home, name="capacity_home"),
+    path("staff/allocation/commitments/", views.commitments, name="capacity_commitments"),
     path("staff/allocation/periods/new/", views.period_create, name="capacity_period_create"),
     path("staff/allocation/periods/<int:pk>/", views.period_detail, name="capacity_period_detail"),
     path("staff/allocation/pools/<int:pool_pk>/runs/", views.run_create, name="capacity_run_create"),

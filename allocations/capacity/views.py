@@ -58,6 +58,14 @@ def capacity_home(request):
 
 
 @login_required
+def commitments(request):
+    """Allocation admins: the slices of awards already made that wait for each future period, per Gigafactory."""
+    _require_admin(request)
+    quarters = award_selectors.commitments_by_quarter()
+    return render(request, "allocations/capacity/commitments.html", {"quarters": quarters})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def period_create(request):
     _require_admin(request)
@@ -105,6 +113,7 @@ def period_detail(request, pk: int):
                     period_id=period.pk,
                     open_shares_bp=split_form.shares_bp(),
                     entitlements_on=split_form.cleaned_data["entitlements_on"],
+                    scale_commitments=split_form.cleaned_data["scale_commitments"],
                     by=request.user,
                 )
             except ValidationError as exc:
@@ -114,9 +123,13 @@ def period_detail(request, pk: int):
                 return redirect("capacity_period_detail", pk=period.pk)
     elif request.method == "POST":
         raise Http404
+    waiting = award_selectors.commitments_by_quarter(
+        gigafactory_id=period.gigafactory_id, year=period.year, quarter=period.quarter
+    )
     context = {
         "period": period,
         "pools": pools,
+        "commitments": waiting[0] if waiting else None,
         "split_form": split_form,
         "run_form": RunForm(),
         "pool_total": sum(p.size_seconds for p in pools),

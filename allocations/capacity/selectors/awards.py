@@ -1,17 +1,28 @@
-"""Reads of awards beyond a run: where a waitlisted application stands, and the partner pools and the direct
-awards made from them (see the package docstring for who sees what)."""
+"""Reads of awards beyond a run: where a waitlisted application stands, the partner pools and the direct awards
+made from them, and the commitments waiting for future periods (see the package docstring for who sees what)."""
 
 import datetime
+from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_allocation_admin
 from allocations.applications.workflow import Status
 from allocations.capacity.selectors import candidate_applications
-from allocations.models import Application
-from allocations.models.capacity import AllocationResult, Award, Pool, PoolKind, RunStatus
+from allocations.capacity.slices import award_slices
+from allocations.models import Application, Gigafactory
+from allocations.models.capacity import (
+    AllocationResult,
+    Award,
+    CapacityPeriod,
+    Grant,
+    GrantStatus,
+    Pool,
+    PoolKind,
+    RunStatus,
+)
 
 
 def _left_out_by_a_run(application: Application) -> bool:
@@ -81,3 +92,76 @@ def partner_awards_for_user(*, user: User) -> QuerySet[Award]:
     if not is_allocation_admin(user):
         awards = awards.filter(partner__contact_users=user)
     return awards.order_by("-created_at", "-id")
+
+
+# --- commitments ----------------------------------------------------------------------------------------------------
+
+LIVE = (GrantStatus.OFFERED, GrantStatus.ACCEPTED, GrantStatus.ACTIVE)
+
+
+@dataclass
+class Commitment:
+    """One award's slice in a quarter that has no grant yet: granted first when that quarter's period is split."""
+
+    award: Award
+    seconds: int
+    starts_on: datetime.date
+    ends_on: datetime.date
+
+
+@dataclass
+class QuarterCommitments:
+    gigafactory: Gigafactory
+    year: int
+    quarter: int
+    period: CapacityPeriod | None
+    rows: list[Commitment] = field(default_factory=list)
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(row.seconds for row in self.rows)
+
+    @property
+    def by_pool(self) -> list[tuple[str, int]]:
+        """(pool owner, GPU-seconds) in name order: what each pool of the quarter will hold back."""
+        sums: dict[str, int] = {}
+        for row in self.rows:
+            owner = str(row.award.access_mode or row.award.partner)
+            sums[owner] = sums.get(owner, 0) + row.seconds
+        return sorted(sums.items())
+
+
+def commitments_by_quarter(*, gigafactory_id: int | None = None, year: int | None = None, quarter: int | None = None):
+    """Allocation admins: per Gigafactory and quarter whose period is not split yet (not created, or created and
+    unsplit), the slices of live awards (offered, accepted or active) waiting for it, in quarter order. Optionally
+    for one Gigafactory and quarter. Three queries."""
+    awards = (
+        Award.objects.filter(slices__status__in=LIVE)
+        .distinct()
+        .select_related("application", "gigafactory", "access_mode", "partner")
+        .prefetch_related(Prefetch("slices", queryset=Grant.objects.select_related("period")))
+        .order_by("pk")
+    )
+    if gigafactory_id is not None:
+        awards = awards.filter(gigafactory_id=gigafactory_id)
+    periods = {
+        (p.gigafactory_id, p.year, p.quarter): p
+        for p in CapacityPeriod.objects.filter(
+            gigafactory_id__in={a.gigafactory_id for a in awards} if gigafactory_id is None else [gigafactory_id]
+        )
+    }
+    quarters: dict[tuple[int, int, int], QuarterCommitments] = {}
+    for award in awards:
+        granted = {(g.period.year, g.period.quarter) for g in award.slices.all()}
+        for piece in award_slices(award.total_seconds, award.starts_on, award.ends_on):
+            key = (award.gigafactory_id, piece.year, piece.quarter)
+            if piece.seconds == 0 or (piece.year, piece.quarter) in granted:
+                continue
+            if (year, quarter) != (None, None) and (piece.year, piece.quarter) != (year, quarter):
+                continue
+            period = periods.get(key)
+            if period is not None and period.is_split:
+                continue  # split after the award was made without a pool for it: nothing waits
+            entry = quarters.setdefault(key, QuarterCommitments(award.gigafactory, piece.year, piece.quarter, period))
+            entry.rows.append(Commitment(award, piece.seconds, piece.starts_on, piece.ends_on))
+    return [quarters[key] for key in sorted(quarters, key=lambda k: (k[1], k[2], quarters[k].gigafactory.name))]

@@ -94,3 +94,34 @@ def test_scaled_commitments_keep_the_award_total_and_record_what_was_taken(carol
 def test_fit_commitments_refuses_or_scales_exactly(scale):
     assert fit_commitments(10, [3, 4], scale=scale) == [3, 4]
     assert fit_commitments(10, [6, 6], scale=scale) == ([5, 5] if scale else None)
+
+
+def test_commitments_are_listed_per_future_period_and_on_the_unsplit_period(carol, call, gigafactory, client):
+    from django.urls import reverse
+
+    from tests.conftest import login_staff
+
+    application = project(approved_application(call=call, requested=400_000, rank=1), dt.date(2027, 2, 1), 12)
+    committed_run(open_pool(period_with_pools(by=carol, gigafactory=gigafactory, accelerators=400)), carol)
+    award = Award.objects.get(application=application)
+    expected = {
+        q: slice_for(award_slices(award.total_seconds, award.starts_on, award.ends_on), *q).seconds
+        for q in ((2027, 2), (2027, 3), (2027, 4), (2028, 1))
+    }
+    login_staff(client, carol)
+    page = client.get(reverse("capacity_commitments"))
+    quarters = page.context["quarters"]
+    assert [((e.year, e.quarter), e.total_seconds) for e in quarters] == list(expected.items())
+    assert "period not created yet" in page.content.decode()
+    q2 = period_create(gigafactory=gigafactory, year=2027, quarter=2, reserve_percent=10, accelerators=400, by=carol)
+    detail = client.get(reverse("capacity_period_detail", args=[q2.pk]))
+    assert detail.context["commitments"].total_seconds == expected[(2027, 2)]
+    assert application.reference in detail.content.decode()
+    data = {f"mode_{access_mode('large-scale').pk}": "100", "entitlements_on": timezone.localdate().isoformat()}
+    assert client.post(reverse("capacity_period_detail", args=[q2.pk]), data).status_code == 302
+    assert Grant.objects.get(award=award, period=q2).granted_seconds == expected[(2027, 2)]
+    assert [(e.year, e.quarter) for e in client.get(reverse("capacity_commitments")).context["quarters"]] == [
+        (2027, 3),
+        (2027, 4),
+        (2028, 1),
+    ]
