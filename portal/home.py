@@ -21,6 +21,7 @@ from accounts.models import Invitation, User
 from accounts.roles import PlatformRole, has_role, holds_staff_role, may_use_staff_roles
 from allocations.applications import selectors as application_selectors
 from allocations.capacity import selectors as capacity_selectors
+from allocations.postaward.reports import selectors as report_selectors
 from allocations.usage import selectors as usage_selectors
 from ledger import selectors as ledger_selectors
 from reviews import selectors as review_selectors
@@ -134,6 +135,18 @@ def _applicant_queues(user: User, now) -> Iterable[Queue | None]:
         ),
         all_url=reverse("application_dashboard"),
         all_label=gettext_lazy("Application list"),
+    )
+    yield _queue(
+        "reports",
+        gettext_lazy("Final reports due"),
+        report_selectors.reports_due(user=user),
+        lambda report: Item(
+            label=_application_label(report.award.application),
+            url=reverse("final_report", args=[report.pk]),
+            detail=_("Say what the project achieved with its hours and list its publications."),
+            due=report.due_on,
+            due_label=_("Due on"),
+        ),
     )
     yield _queue(
         "invitations",

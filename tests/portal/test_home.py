@@ -262,3 +262,16 @@ def test_the_home_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get("/")
     assert response.status_code == 200
+
+
+def test_the_pi_sees_the_final_report_due(client, alice, alice_org, carol, gigafactory):
+    from allocations.postaward.reports import services as report_services
+    from tests.allocations.postaward.conftest import award_of, end_award
+
+    award = award_of(carol=carol, gigafactory=gigafactory, pi=alice, organisation=alice_org)
+    end_award(award, ends_before=timezone.localdate() - dt.timedelta(days=10))
+    assert report_services.final_reports_open() == 1
+    report = award.final_report
+    client.force_login(alice)
+    reports = _queue(client.get("/").content.decode(), "reports")
+    assert f'href="{reverse("final_report", args=[report.pk])}"' in reports and "Due on" in reports

@@ -126,3 +126,12 @@ def public_publications(*, award_ids) -> dict[int, list[Publication]]:
     for publication in publications:
         by_award.setdefault(publication.award_id, []).append(publication)
     return by_award
+
+
+def reports_due(*, user: User) -> QuerySet[FinalReport]:
+    """Draft final reports of awards whose principal investigator is ``user`` (who writes them), earliest due first."""
+    return (
+        FinalReport.objects.filter(status=ReportStatus.DRAFT, award__application__pi=user)
+        .select_related("award__application")
+        .order_by("due_on", "id")
+    )
