@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from accounts.models import ApiToken, Invitation, InvitationStatus, Membership, MembershipRole, User
 from accounts.roles import holds_staff_role
 from allocations.applications.workflow import Status
-from allocations.models import Application, ApplicationMember, ClusterUsername
+from allocations.models import Application, ApplicationMember, ClusterUsername, FinalReport, ReportStatus
 from allocations.models.capacity import Grant, GrantStatus
+from allocations.postaward.reports.selectors import awards_owing_a_report
 from audit.models import ObjectType
 from audit.services import record
 from ledger.models import Partner
@@ -50,7 +51,7 @@ def _references(applications) -> str:
     return ", ".join(sorted({a.reference or a.display_title for a in applications}))
 
 
-def erasure_refusals(*, user: User) -> list[str]:
+def erasure_refusals(*, user: User, today: dt.date | None = None) -> list[str]:
     """Why ``user`` cannot erase their account now (empty when they can), one sentence per reason."""
     reasons = []
     if holds_staff_role(user):
@@ -79,7 +80,7 @@ def erasure_refusals(*, user: User) -> list[str]:
             )
             % {"refs": _references(pending)}
         )
-    reasons += _open_obligations(user)
+    reasons += _open_obligations(user, today or timezone.localdate())
     for membership in Membership.objects.filter(user=user, role=MembershipRole.OWNER).select_related("organisation"):
         organisation = membership.organisation
         others = organisation.memberships.exclude(user=user)
@@ -90,9 +91,18 @@ def erasure_refusals(*, user: User) -> list[str]:
     return reasons
 
 
-def _open_obligations(user: User) -> list[str]:
-    """Obligations after an award that outlive the grant (a final report not yet submitted)."""
-    return []
+def _open_obligations(user: User, today: dt.date) -> list[str]:
+    """Obligations that outlive the grant: the final report of an ended award, not submitted yet (opened as a draft
+    by beat, or not opened yet)."""
+    drafts = FinalReport.objects.filter(status=ReportStatus.DRAFT, award__application__pi=user)
+    owing = [a.application for a in awards_owing_a_report(today=today).filter(application__pi=user)]
+    applications = [r.award.application for r in drafts.select_related("award__application")] + owing
+    if not applications:
+        return []
+    return [
+        _("You have not submitted the final report of %(refs)s yet. Submit it first: it stays due after erasure.")
+        % {"refs": _references(applications)}
+    ]
 
 
 def _confirm(*, user: User, password: str, confirmation: str) -> None:
@@ -147,7 +157,7 @@ def account_erase(*, user: User, by: User, password: str, confirmation: str, now
         if not user.is_active or hasattr(user, "erasure"):
             raise ValidationError(_("This account is already erased."))
         _confirm(user=user, password=password, confirmation=confirmation)
-        refusals = erasure_refusals(user=user)
+        refusals = erasure_refusals(user=user, today=timezone.localdate(now))
         if refusals:
             raise ValidationError(refusals)
         erasure = Erasure.objects.create(user=user, erased_at=now)

@@ -177,3 +177,30 @@ def test_the_api_refuses_with_every_reason(alice, grant):
     api.force_authenticate(alice)
     response = api.post("/api/v1/me/erase/", {"password": PASSWORD, "confirmation": alice.email}, format="json")
     assert response.status_code == 400 and grant.application.reference in str(response.json()["non_field_errors"])
+
+
+def test_erasure_is_refused_while_the_final_report_of_an_ended_award_is_owed(alice, grant):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from allocations.models import Award, FinalReport, ReportStatus
+    from allocations.postaward.reports.services import final_reports_open
+
+    ends_before = timezone.localdate() - dt.timedelta(days=10)
+    Grant.objects.filter(award=grant.award).update(
+        status=GrantStatus.CLOSED, starts_on=ends_before - dt.timedelta(days=90), ends_on=ends_before
+    )
+    Award.objects.filter(pk=grant.award_id).update(starts_on=ends_before - dt.timedelta(days=90), ends_on=ends_before)
+    Application.objects.filter(pk=grant.application_id).update(status=Status.CLOSED)
+
+    (owed,) = erasure_refusals(user=alice)  # ended, the report not opened yet
+    assert "final report" in owed and grant.application.reference in owed
+    assert final_reports_open() == 1
+    assert erasure_refusals(user=alice) == [owed]  # the draft is open
+    FinalReport.objects.update(
+        status=ReportStatus.SUBMITTED, submitted_at=timezone.now(), acknowledgement_confirmed=True
+    )
+    assert erasure_refusals(user=alice) == []
+    erase(alice)
+    assert FinalReport.objects.get().award.application.pi.display_name.startswith("Erased user #")
