@@ -184,4 +184,5 @@ class DraftReminderAdmin(admin.ModelAdmin):
 # The capacity, usage and dashboard models register their admin classes in their own modules.
 from allocations.capacity import admin as capacity_admin  # noqa: E402, F401
 from allocations.dashboards import admin as dashboard_admin  # noqa: E402, F401
+from allocations.postaward.changes import admin as change_admin  # noqa: E402, F401
 from allocations.usage import admin as usage_admin  # noqa: E402, F401

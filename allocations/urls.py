@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("allocations.usage.urls")),
     path("", include("allocations.capacity.urls")),
     path("", include("allocations.postaward.reports.urls")),
+    path("", include("allocations.postaward.changes.urls")),
     path("", include("allocations.dashboards.urls")),
 ]

@@ -13,6 +13,7 @@ class ObjectType(models.TextChoices):
     CALL = "call", _("Call")
     TOKEN = "token", _("API token")
     AUTHENTICATOR = "authenticator", _("Authenticator")
+    CHANGE_REQUEST = "change_request", _("Change request")
 
 
 class AuditEvent(models.Model):

@@ -12,6 +12,7 @@ from accounts import api as accounts_api
 from allocations.applications import api as allocations_api
 from allocations.capacity import api as capacity_api
 from allocations.dashboards import api as dashboard_api
+from allocations.postaward.changes import api as changes_api
 from allocations.postaward.reports import api as final_report_api
 from allocations.usage import agent_api
 from allocations.usage import api as usage_api
@@ -37,6 +38,7 @@ for module in (
     agent_api,
     capacity_api,
     final_report_api,
+    changes_api,
     dashboard_api,
     reviews_api,
     ledger_api,
@@ -50,6 +52,7 @@ api_v1 = [
     *agent_api.urlpatterns,
     *capacity_api.urlpatterns,
     *final_report_api.urlpatterns,
+    *changes_api.urlpatterns,
     *dashboard_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,

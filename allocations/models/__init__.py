@@ -72,6 +72,7 @@ __all__ = [
     "TeamRole",
 ]
 from allocations.models.capacity import *  # noqa: F403
+from allocations.models.changes import *  # noqa: F403
 from allocations.models.dashboards import *  # noqa: F403
 from allocations.models.provisioning import *  # noqa: F403
 from allocations.models.reports import *  # noqa: F403

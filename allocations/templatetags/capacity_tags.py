@@ -26,6 +26,12 @@ BADGES = {
     "full": "text-bg-success",
     "partial": "text-bg-primary",
     "waitlisted": "text-bg-secondary",
+    # change requests
+    "awaiting_consent": "text-bg-warning",
+    "submitted": "text-bg-info",
+    "approved": "text-bg-success",
+    "refused": "text-bg-danger",
+    "withdrawn": "text-bg-secondary",
 }
 
 

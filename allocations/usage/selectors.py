@@ -269,11 +269,12 @@ def allocation_admin_emails() -> list[str]:
 
 
 def grants_to_reclaim(*, today: dt.date) -> list[int]:
-    """Active or accepted grants of periods that ended by ``today`` and were not reclaimed yet, by id."""
+    """Active or accepted grants that ended, with their period, by ``today`` and were not reclaimed yet, by id."""
     return list(
         Grant.objects.filter(
             status__in=[GrantStatus.ACTIVE, GrantStatus.ACCEPTED],
             period__ends_on__lte=today,
+            ends_on__lte=today,  # an extended last slice keeps its hours until its own end
         )
         .exclude(Exists(UsageReclaim.objects.filter(grant_id=OuterRef("pk"), period_id=OuterRef("period_id"))))
         .order_by("pk")

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, User
 from allocations.models import Application, Call
 from allocations.models.capacity import AllocationRun, Grant, Pool
+from allocations.models.changes import ChangeRequest
 from allocations.models.reports import FinalReport
 from allocations.models.usage import Cluster
 from reviews.models import Review, ReviewAssignment
@@ -25,6 +26,7 @@ BODIES = [
 MODELS = {
     "allocation-runs": AllocationRun,
     "applications": Application,
+    "change-requests": ChangeRequest,
     "grants": Grant,
     "final-reports": FinalReport,
     "organisations": Organisation,

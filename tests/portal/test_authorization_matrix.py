@@ -55,6 +55,7 @@ NOT_OBJECT_ROUTES = {
     "api:pool-list": "format suffix only",
     "api:allocation-run-list": "format suffix only",
     "api:grant-list": "format suffix only",
+    "api:change-request-list": "format suffix only",
     "api:award-list": "format suffix only",
     "api:final-report-list": "format suffix only",
     "api:review-assignment-list": "format suffix only",
@@ -200,6 +201,24 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         "report",
         {
             "POST": "401 404 403 400 404 404 404 404 404 404 404 404 401",
+        },
+    ),
+    "api:change-request-decide": (
+        "change_request",
+        {
+            "POST": "401 404 403 403 404 404 404 404 400 404 404 403 401",
+        },
+    ),
+    "api:change-request-detail": (
+        "change_request",
+        {
+            "GET": "401 404 200 200 404 404 404 404 200 404 404 403 401",
+        },
+    ),
+    "api:change-request-respond": (
+        "change_request",
+        {
+            "POST": "401 404 400 400 404 404 404 404 400 404 404 403 401",
         },
     ),
     "api:grant-accept": (
@@ -457,6 +476,30 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
         {
             "GET": "302 404 200 200 404 404 404 404 404 404 404 404 302",
             "POST": "302 404 403 400 404 404 404 404 404 404 404 404 302",
+        },
+    ),
+    "change_request_act": (
+        "change_request",
+        {
+            "POST": "302 404 403 302 404 404 404 404 404 404 404 404 302",
+        },
+    ),
+    "change_request_detail": (
+        "change_request",
+        {
+            "GET": "302 404 200 200 404 404 404 404 404 404 404 404 302",
+        },
+    ),
+    "change_request_new": (
+        "grant",
+        {
+            "GET": "302 404 403 200 404 404 404 404 404 404 404 404 302",
+        },
+    ),
+    "staff_change_request_detail": (
+        "change_request",
+        {
+            "GET": "302 404 404 404 403 403 403 403 200 403 404 302 302",
         },
     ),
     "grant_detail": (
@@ -786,6 +829,7 @@ def _build() -> dict:
     from accounts.roles import PlatformRole
     from allocations.models.call_forms import CallDocumentSlot, CallQuestion, QuestionKind
     from allocations.models.reports import FinalReport
+    from allocations.postaward.changes import services as change_services
     from allocations.usage import services as usage_services
     from ledger import services as ledger_services
     from ledger.models import Account
@@ -856,6 +900,9 @@ def _build() -> dict:
     token, _key = accounts_services.api_token_create(user=pi, name="laptop")
     usage_import = usage_services.usage_import_create(cluster=cluster, upload=sacct_upload(["x"]), by=aa)
     other_key = cluster_token(elsewhere, by=aa)
+    change = change_services.change_request_create(
+        grant_id=grant.pk, kind="supplement", justification="matrix", amount_seconds=3600, by=pi
+    )
     question = CallQuestion.objects.create(call=call, kind=QuestionKind.values[0], label="Data volume")
     slot = CallDocumentSlot.objects.create(call=call, name="Gantt chart")
 
@@ -882,6 +929,7 @@ def _build() -> dict:
         "attachment": application.attachments.first().pk,
         "grant": grant.pk,
         "grant_application": grant.application_id,
+        "change_request": change.pk,
         "award": grant.award_id,
         "period": grant.period_id,
         "pool": grant.pool_id,
@@ -969,6 +1017,10 @@ PK_OBJECT = {
     "final_report": "report",
     "final-report": "report",
     "staff_final_report": "report",
+    "change_request_new": "grant",
+    "change_request": "change_request",
+    "staff_change_request": "change_request",
+    "change-request": "change_request",
     "capacity_period": "period",
     "capacity-period": "period",
     "pool-award": "partner_pool",
@@ -998,7 +1050,7 @@ PARAM_OBJECT = {
     "name": "cluster",
     "cluster": "cluster",
 }
-FIXED = {"section": "project", "kind": "pledge"}
+FIXED = {"section": "project", "kind": "pledge", "change_kind": "supplement"}
 
 
 def _pk_object(name: str) -> str:

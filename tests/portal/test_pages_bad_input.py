@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from allocations.models import Application, Attachment, Call, CallCutoff, CallDocumentSlot, CallQuestion, Section
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
+from allocations.models.changes import ChangeRequest
 from allocations.models.reports import FinalReport
 from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Partner, Transfer
@@ -86,6 +87,7 @@ MODELS = {
     "questions": CallQuestion,
     "documents": CallDocumentSlot,
     "cutoffs": CallCutoff,
+    "changes": ChangeRequest,
 }
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -95,6 +97,8 @@ def _values(segment: str, converter: str | None, name: str) -> list[str]:
         return [Section.values[0], "nonsense"]
     if name == "kind":
         return ["pledge", "nonsense"]
+    if name == "change_kind":
+        return ["transfer", "nonsense"]
     if name == "token":
         return ["not-a-token"]
     if name == "slug":

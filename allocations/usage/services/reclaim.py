@@ -67,6 +67,8 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
         )
         if grant.period.ends_on > today:
             raise ValidationError(_("The period of this grant has not ended yet."))
+        if grant.ends_on > today:  # an extension moved the end of the award's last slice past its period
+            raise ValidationError(_("This grant was extended and has not ended yet."))
         if UsageReclaim.objects.filter(grant=grant, period=grant.period).exists():
             return None
         if grant.status not in (GrantStatus.ACTIVE, GrantStatus.ACCEPTED):

@@ -1,15 +1,25 @@
-"""The final-report cast: alice's award on the Jupiter Gigafactory, accepted, whose last slice has ended; carol
-(call manager and allocation admin) with TOTP, as the staff pages require."""
+"""The post-award cast: alice's award on the Jupiter Gigafactory, accepted, whose last slice has ended; carol
+(call manager and allocation admin) with TOTP, as the staff pages require. For change requests: alice's active
+grant of 1,000 GPU-hours in the current quarter and erin, a second PI of alice's organisation with her own."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import MembershipRole
 from allocations.models.capacity import Award, Grant
 from allocations.postaward.reports import services
 from tests.conftest import activate_totp
-from tests.factories import GigafactoryFactory, active_grant, ensure_platform_groups
+from tests.factories import (
+    GigafactoryFactory,
+    MembershipFactory,
+    UserFactory,
+    active_grant,
+    ensure_platform_groups,
+)
+
+HOUR = 3600
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +66,23 @@ def report(ended_award):
     """The final report of alice's ended award, opened by the beat job."""
     assert services.final_reports_open() == 1
     return ended_award.final_report
+
+
+@pytest.fixture
+def grant(carol, alice, alice_org, gigafactory):
+    """alice's active grant of 1,000 GPU-hours in the current quarter."""
+    return active_grant(by=carol, gigafactory=gigafactory, hours=1_000, organisation=alice_org, pi=alice)
+
+
+@pytest.fixture
+def erin(alice_org):
+    """A member of alice's organisation, PI of another project."""
+    user = UserFactory(email="erin@aurora-ai.eu", full_name="Erin Engineer")
+    MembershipFactory(organisation=alice_org, user=user, role=MembershipRole.MEMBER)
+    return user
+
+
+@pytest.fixture
+def erin_grant(carol, erin, alice_org, gigafactory, grant):
+    """erin's active grant of 500 GPU-hours on the same Gigafactory and quarter."""
+    return active_grant(by=carol, gigafactory=gigafactory, hours=500, organisation=alice_org, pi=erin)
