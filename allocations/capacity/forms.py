@@ -41,12 +41,16 @@ class PeriodForm(BootstrapFormMixin, forms.Form):
 
 
 class SplitForm(BootstrapFormMixin, forms.Form):
-    """One share per access mode (percent of the capacity, up to two decimals) and the entitlement date."""
+    """One share per access mode (percent of the open-access share, which the EU's paid-in share sets; up to two
+    decimals, 100 % in all) and the entitlement date."""
 
     entitlements_on = forms.DateField(
         label=_("Partner entitlements as of"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Partner pools share what the open-access pools leave, by contributions paid in by this day."),
+        help_text=_(
+            "The open-access share is the EU programmes' share of the contributions paid in by this day, at most "
+            "50 %; the other partners share the rest by theirs."
+        ),
     )
 
     scale_commitments = forms.BooleanField(
@@ -62,7 +66,7 @@ class SplitForm(BootstrapFormMixin, forms.Form):
         self.modes = list(AccessMode.objects.order_by("position", "name"))
         for mode in self.modes:
             self.fields[f"mode_{mode.pk}"] = forms.DecimalField(
-                label=_("Open-access share for %(mode)s (%%)") % {"mode": mode.name},
+                label=_("Share of the open-access hours for %(mode)s (%%)") % {"mode": mode.name},
                 min_value=Decimal(0),
                 max_value=Decimal(100),
                 decimal_places=2,

@@ -77,3 +77,29 @@ def split_pools[O: Hashable, P: Hashable](
     if partner_total == 0:
         return open_parts, dict.fromkeys(partner_weights, 0)
     return open_parts, largest_remainder(partner_total, partner_weights)
+
+
+# Under the EuroHPC rules the Union's share of access time follows its contribution, at most 50 % on AI-optimised
+# systems; the open calls run on that share.
+MAX_OPEN_ACCESS_BP = 5_000
+
+
+@dataclass(frozen=True)
+class OpenAccessShare:
+    eu_paid: int  # euro cents paid in by EU programmes
+    total_paid: int  # euro cents paid in by every partner
+    eu_bp: int  # the EU's share of the contributions (basis points, rounded down)
+    cap_bp: int
+    open_bp: int  # the open-access share of the capacity: the EU's share, at most the cap
+
+    @property
+    def capped(self) -> bool:
+        return self.eu_bp > self.cap_bp
+
+
+def open_access_share(eu_paid: int, total_paid: int, cap_bp: int = MAX_OPEN_ACCESS_BP) -> OpenAccessShare:
+    """The open-access share of a capacity: the EU's paid-in share of all contributions, capped at ``cap_bp``."""
+    if eu_paid < 0 or total_paid < eu_paid:
+        raise ValueError("the EU's contributions lie between 0 and the total")
+    eu_bp = eu_paid * BASIS_POINTS // total_paid if total_paid else 0
+    return OpenAccessShare(eu_paid, total_paid, eu_bp, cap_bp, min(eu_bp, cap_bp))

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -111,7 +112,7 @@ def period_detail(request, pk: int):
             try:
                 services.period_split(
                     period_id=period.pk,
-                    open_shares_bp=split_form.shares_bp(),
+                    mode_shares_bp=split_form.shares_bp(),
                     entitlements_on=split_form.cleaned_data["entitlements_on"],
                     scale_commitments=split_form.cleaned_data["scale_commitments"],
                     by=request.user,
@@ -130,12 +131,27 @@ def period_detail(request, pk: int):
         "period": period,
         "pools": pools,
         "commitments": waiting[0] if waiting else None,
+        "open_access": _open_access_arithmetic(period, split_form),
         "split_form": split_form,
         "run_form": RunForm(),
         "pool_total": sum(p.size_seconds for p in pools),
     }
     status = 400 if split_form is not None and split_form.errors else 200
     return render(request, "allocations/capacity/period_detail.html", context, status=status)
+
+
+def _open_access_arithmetic(period: CapacityPeriod, split_form) -> dict:
+    """The open-access share and its GPU-hours, from the contributions of the split's date (or of the date in the
+    form, today by default, before the split)."""
+    day = period.entitlements_on
+    if day is None:
+        day = split_form.cleaned_data.get("entitlements_on") if split_form.is_bound and split_form.is_valid() else None
+    share = selectors.open_access_share_as_of(day=day or timezone.localdate())
+    return {
+        "share": share,
+        "day": day or timezone.localdate(),
+        "seconds": period.capacity_seconds * share.open_bp // 10_000,
+    }
 
 
 @login_required

@@ -7,13 +7,20 @@ import pytest
 
 from allocations.models.capacity import Grant, GrantStatus
 from tests.conftest import activate_totp, assert_accessible, login, login_with_totp, open_menu
-from tests.factories import CallFactory, GigafactoryFactory, approved_application, ensure_platform_groups
+from tests.factories import (
+    CallFactory,
+    GigafactoryFactory,
+    approved_application,
+    contributions_paid,
+    ensure_platform_groups,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery]
 
 
-def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, alice_org):
+def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, alice_org, dora):
     ensure_platform_groups()
+    contributions_paid(by=dora)  # the EU paid 75 % of the contributions: the open calls get the 50 % cap
     activate_totp(carol)
     gigafactory = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE")
     call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[gigafactory])
@@ -31,7 +38,7 @@ def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, al
     page.get_by_label("Gigafactory").select_option(label="Jupiter AI Gigafactory")
     page.get_by_label("Year").fill("2027")
     page.get_by_label("Quarter").select_option("1")
-    page.get_by_label("Accelerators").fill("40")
+    page.get_by_label("Accelerators").fill("80")
     page.get_by_label("Reserve (%)").fill("101")
     page.get_by_role("button", name="Create period").click()
     assert page.locator(".invalid-feedback").first.is_visible()
@@ -39,9 +46,10 @@ def test_carol_allocates_and_alice_accepts(page, celery_worker, carol, alice, al
     page.get_by_label("Reserve (%)").fill("10")
     page.get_by_role("button", name="Create period").click()
     page.wait_for_url(re.compile(r"/staff/allocation/periods/\d+/$"))
-    assert "69,984 GPU-h" in page.locator("#period-capacity").inner_text()
+    assert "139,968 GPU-h" in page.locator("#period-capacity").inner_text()
+    assert "= 69,984 GPU-h" in page.locator("#open-access-arithmetic").inner_text()
 
-    page.get_by_label("Open-access share for Large Scale (%)").fill("100")
+    page.get_by_label("Share of the open-access hours for Large Scale (%)").fill("100")
     assert_accessible(page, "allocation-period-split")
     page.get_by_role("button", name="Split into pools").click()
     page.get_by_role("button", name="Run Large Scale").click()

@@ -14,6 +14,7 @@ from tests.factories import (
     CallFactory,
     GigafactoryFactory,
     approved_application,
+    contributions_paid,
     ensure_platform_groups,
     open_pool,
     period_with_pools,
@@ -28,8 +29,9 @@ def _project(application, start: dt.date, months: int):
     return application
 
 
-def test_carol_commits_the_next_quarter_and_alice_sees_two_slices(page, celery_worker, carol, alice, alice_org):
+def test_carol_commits_the_next_quarter_and_alice_sees_two_slices(page, celery_worker, carol, alice, alice_org, dora):
     ensure_platform_groups()
+    contributions_paid(by=dora)  # the EU paid 75 %: the page splits the next quarter with the open calls at 50 %
     activate_totp(carol)
     gigafactory = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter", host_country="DE")
     call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[gigafactory])
@@ -65,7 +67,8 @@ def test_carol_commits_the_next_quarter_and_alice_sees_two_slices(page, celery_w
     assert mine.reference in commitments.inner_text()
     assert_accessible(page, "awards-period-commitments")
 
-    page.get_by_label("Open-access share for Large Scale (%)").fill("100")
+    assert "Open-access pools: 50.00 %" in page.locator("#open-access-arithmetic").inner_text()
+    page.get_by_label("Share of the open-access hours for Large Scale (%)").fill("100")
     page.get_by_role("button", name="Split into pools").click()
     page.get_by_role("button", name="Run Large Scale").wait_for()
     assert_accessible(page, "awards-period-split")

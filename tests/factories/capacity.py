@@ -100,3 +100,19 @@ def open_pool(period: CapacityPeriod, code: str = "large-scale") -> Pool:
     return Pool.objects.select_related("account", "period").get(
         period=period, kind=PoolKind.OPEN_ACCESS, access_mode__code=code
     )
+
+
+def contributions_paid(*, by: User, eu_cents: int = 300_000_00, partner_cents: int = 100_000_00):
+    """The Digital Europe Programme and a private investor have paid in (through the ledger's own flows, ``by`` a
+    finance admin): with the defaults the EU holds 75 % of the contributions, so the open calls get the 50 % cap."""
+    from ledger import services as ledger_services
+    from tests.factories.ledger import PartnerFactory, TrancheFactory
+
+    eu = PartnerFactory(name="Digital Europe Programme", kind="eu_digital_europe", country="")
+    investor = PartnerFactory(name="Nordic Infrastructure Partners")
+    tranche = TrancheFactory(partners=[eu, investor])
+    for partner, cents in ((eu, eu_cents), (investor, partner_cents)):
+        if cents:
+            pledge = ledger_services.pledge_record(partner=partner, tranche=tranche, amount_cents=cents, by=by)
+            ledger_services.pending_post(pending=pledge, by=by)
+    return eu, investor

@@ -20,6 +20,7 @@ from accounts.roles import PlatformRole, has_role, is_allocation_admin, is_platf
 from allocations.applications.workflow import Status
 from allocations.capacity.slices import award_slices, project_from, slice_for
 from allocations.capacity.solver import Reason
+from allocations.capacity.split import OpenAccessShare, open_access_share
 from allocations.models import Application, Call
 from allocations.models.capacity import (
     AllocationResult,
@@ -32,7 +33,7 @@ from allocations.models.capacity import (
     PoolKind,
     RunStatus,
 )
-from ledger.models import Account, Ledger, Partner, Transfer
+from ledger.models import Account, Ledger, Partner, PartnerKind, Transfer
 from portal.units import gpu_hours, gpu_seconds
 
 # Applications without a panel rank are considered after every ranked one (then by submission time and id).
@@ -97,6 +98,22 @@ def paid_in_as_of(*, day: datetime.date) -> dict[int, int]:
         for partner_id, total in rows:
             paid[partner_id] = paid.get(partner_id, 0) + sign * total
     return {partner_id: amount for partner_id, amount in paid.items() if amount > 0}
+
+
+EU_PARTNER_KINDS = (PartnerKind.EU_DIGITAL_EUROPE, PartnerKind.EU_HORIZON_EUROPE)
+
+
+def eu_partner_ids() -> set[int]:
+    """The partners that are EU programmes: their contributions are the Union's, which runs the open calls."""
+    return set(Partner.objects.filter(kind__in=EU_PARTNER_KINDS).values_list("pk", flat=True))
+
+
+def open_access_share_as_of(*, day: datetime.date, paid_in: dict[int, int] | None = None) -> OpenAccessShare:
+    """The open-access share of a capacity split with the contributions paid in by the end of ``day``: the EU
+    programmes' share of them, at most 50 % (the arithmetic the period page shows). Three queries."""
+    paid_in = paid_in_as_of(day=day) if paid_in is None else paid_in
+    eu = eu_partner_ids()
+    return open_access_share(sum(c for p, c in paid_in.items() if p in eu), sum(paid_in.values()))
 
 
 def partners_by_id(ids) -> dict[int, Partner]:

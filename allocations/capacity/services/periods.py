@@ -21,6 +21,7 @@ from allocations.models import AccessMode, Gigafactory
 from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
 from ledger.engine import TransferSpec
 from ledger.models import Account, AccountCode, OwnerKind, TransferCode
+from ledger.shares import largest_remainder
 
 # --- capacity periods and pools -----------------------------------------------------------------------------------
 
@@ -113,35 +114,63 @@ def period_create(
 
 
 def period_split(
-    *, period_id: int, open_shares_bp: dict[int, int], entitlements_on, by: User, scale_commitments: bool = False
+    *,
+    period_id: int,
+    entitlements_on,
+    by: User,
+    mode_shares_bp: dict[int, int] | None = None,
+    open_shares_bp: dict[int, int] | None = None,
+    scale_commitments: bool = False,
 ) -> list[Pool]:
-    """Split a period's capacity into pools, once: each access mode's open-access pool gets the basis points the
-    admin sets; partner pools share the rest by the partners' paid-in contributions at the end of
-    ``entitlements_on``. Largest remainder, so the pools sum exactly to the capacity; one ledger transfer per pool
-    from the capacity account, all in one linked chain. Pools of zero size are not created. Then the slices of
-    awards already made are granted from their pools first (see ``commitments_grant``: refused when they do not
-    fit, unless ``scale_commitments``), so a run of the period sees only what is left."""
+    """Split a period's capacity into pools, once. By the EuroHPC rules (``mode_shares_bp``, what the page does):
+    the open-access pools together get the EU programmes' share of the contributions paid in by the end of
+    ``entitlements_on``, at most 50 % of the capacity, divided between the access modes by ``mode_shares_bp``
+    (basis points of the open-access share, summing to 100 %); the other partners share the rest by their paid-in
+    contributions. With ``open_shares_bp`` instead, each access mode's pool gets the basis points of the capacity
+    given (a Gigafactory outside those rules, benchmarks) and every partner shares the rest. Largest remainder, so
+    the pools sum exactly to the capacity; one ledger transfer per pool from the capacity account, all in one
+    linked chain. Pools of zero size are not created. Then the slices of awards already made are granted from
+    their pools first (see ``commitments_grant``: refused when they do not fit, unless ``scale_commitments``), so a
+    run of the period sees only what is left."""
     _require_admin(by)
-    open_shares_bp = {int(k): int(v) for k, v in open_shares_bp.items()}
-    if any(v < 0 for v in open_shares_bp.values()):
+    by_rules = mode_shares_bp is not None
+    shares = {int(k): int(v) for k, v in (mode_shares_bp if by_rules else open_shares_bp or {}).items()}
+    if any(v < 0 for v in shares.values()):
         raise ValidationError({"open_shares": _("Shares cannot be negative.")})
-    if sum(open_shares_bp.values()) > 10_000:
+    if by_rules and sum(shares.values()) != 10_000:
+        raise ValidationError(
+            {"open_shares": _("Divide the open-access share between the access modes: 100 % in all.")}
+        )
+    if sum(shares.values()) > 10_000:
         raise ValidationError({"open_shares": _("The open-access shares add up to more than 100 %.")})
     if entitlements_on > timezone.localdate():
         raise ValidationError({"entitlements_on": _("Choose a date that is not in the future.")})
-    modes = AccessMode.objects.in_bulk(list(open_shares_bp))
-    if len(modes) != len(open_shares_bp):
+    modes = AccessMode.objects.in_bulk(list(shares))
+    if len(modes) != len(shares):
         raise ValidationError({"open_shares": _("Unknown access mode.")})
     with transaction.atomic():
         period = CapacityPeriod.objects.select_for_update().get(pk=period_id)
         if period.is_split:
             raise ValidationError(_("The capacity of %(period)s is already split into pools.") % {"period": period})
         paid_in = selectors.paid_in_as_of(day=entitlements_on)
+        if by_rules:
+            rules = selectors.open_access_share_as_of(day=entitlements_on, paid_in=paid_in)
+            if not rules.total_paid:
+                raise ValidationError(
+                    {"entitlements_on": _("No partner had paid in anything by that date: nothing to share by.")}
+                )
+            eu = selectors.eu_partner_ids()
+            paid_in = {p: cents for p, cents in paid_in.items() if p not in eu}
+            open_shares_bp = {m: bp for m, bp in largest_remainder(rules.open_bp, shares).items() if bp}
+        else:
+            open_shares_bp = shares
         try:
             open_parts, partner_parts = split_pools(period.capacity_seconds, open_shares_bp, paid_in)
         except ValueError:
             raise ValidationError(
                 {"open_shares": _("No partner had paid in anything by that date: give the open-access pools 100 %.")}
+                if not by_rules
+                else {"entitlements_on": _("Only EU programmes had paid in by that date: no partner shares the rest.")}
             )
         total_paid = sum(paid_in.values())
         ledger = gpu_ledger()

@@ -15,7 +15,7 @@ from allocations.capacity.solver import Request, allocate
 from allocations.models.capacity import Award, Grant
 from tests.allocations.capacity.conftest import assert_ledger_invariants
 from tests.allocations.capacity.test_awards import committed_run, project
-from tests.factories import approved_application, open_pool, period_with_pools
+from tests.factories import approved_application, contributions_paid, open_pool, period_with_pools
 from tests.factories.allocations import access_mode
 
 awards = st.lists(
@@ -96,7 +96,7 @@ def test_fit_commitments_refuses_or_scales_exactly(scale):
     assert fit_commitments(10, [6, 6], scale=scale) == ([5, 5] if scale else None)
 
 
-def test_commitments_are_listed_per_future_period_and_on_the_unsplit_period(carol, call, gigafactory, client):
+def test_commitments_are_listed_per_future_period_and_on_the_unsplit_period(carol, dora, call, gigafactory, client):
     from django.urls import reverse
 
     from tests.conftest import login_staff
@@ -113,6 +113,7 @@ def test_commitments_are_listed_per_future_period_and_on_the_unsplit_period(caro
     quarters = page.context["quarters"]
     assert [((e.year, e.quarter), e.total_seconds) for e in quarters] == list(expected.items())
     assert "period not created yet" in page.content.decode()
+    contributions_paid(by=dora)  # the page splits by the rules: the open calls get 50 %
     q2 = period_create(gigafactory=gigafactory, year=2027, quarter=2, reserve_percent=10, accelerators=400, by=carol)
     detail = client.get(reverse("capacity_period_detail", args=[q2.pk]))
     assert detail.context["commitments"].total_seconds == expected[(2027, 2)]

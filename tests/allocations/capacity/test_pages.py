@@ -3,12 +3,13 @@ who are not the PI), forms that re-render with errors, the htmx status fragment 
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from allocations.capacity import services
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, RunStatus
 from tests.conftest import login_staff
-from tests.factories import UserFactory, approved_application, open_pool, period_with_pools
+from tests.factories import UserFactory, approved_application, contributions_paid, open_pool, period_with_pools
 from tests.factories.allocations import access_mode
 
 STAFF_PAGES = ["capacity_home", "capacity_period_create"]
@@ -62,18 +63,27 @@ def test_carol_creates_a_period_and_bad_input_re_renders(carol_client, gigafacto
     assert "already has a capacity period" in str(response.context["form"].errors)
 
 
-def test_carol_splits_a_period_and_over_100_percent_is_a_form_error(carol_client, carol, gigafactory):
+def test_carol_splits_a_period_by_the_eu_share_and_over_100_percent_is_a_form_error(
+    carol_client, carol, dora, gigafactory
+):
+    _eu, investor = contributions_paid(by=dora)  # the EU paid 75 %: the open calls get the 50 % cap
     period = services.period_create(gigafactory=gigafactory, year=2027, quarter=1, reserve_percent=5, by=carol)
     url = reverse("capacity_period_detail", args=[period.pk])
+    arithmetic = carol_client.get(url).content.decode()
+    assert "75.00 % of the contributions" in arithmetic and "the open calls get 50.00 %" in arithmetic
     large, fast = access_mode("large-scale"), access_mode("fast-lane")
-    response = carol_client.post(
-        url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "30", "entitlements_on": "2026-01-01"}
-    )
+    today = timezone.localdate().isoformat()
+    response = carol_client.post(url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "30", "entitlements_on": today})
     assert response.status_code == 400
-    response = carol_client.post(url, {f"mode_{large.pk}": "100", "entitlements_on": "2026-01-01"})
+    response = carol_client.post(url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "20", "entitlements_on": today})
     assert response.status_code == 302
     page = carol_client.get(url)
     assert page.status_code == 200 and page.context["pool_total"] == period.capacity_seconds
+    sizes = {p.owner_name: p.size_seconds for p in page.context["pools"]}
+    open_total = sizes[str(large)] + sizes[str(fast)]
+    assert abs(2 * open_total - period.capacity_seconds) <= 1 and abs(sizes[str(large)] - open_total * 8 // 10) <= 1
+    assert set(sizes) == {str(large), str(fast), investor.name}  # the EU's share is the open calls, not a pool
+    assert sizes[investor.name] == period.capacity_seconds - open_total
 
 
 def test_run_pages_poll_until_finished_then_show_explained_results(carol_client, pool_setup, carol):
