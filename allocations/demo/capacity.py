@@ -4,9 +4,10 @@ pools, a run per open-access pool committed into offers, the PIs' answers, activ
 import random
 
 from accounts.models import User
+from allocations.applications.workflow import Status
 from allocations.capacity import services
 from allocations.demo.timeline import SPLIT, Quarter
-from allocations.models import AccessMode, Gigafactory
+from allocations.models import AccessMode, Application, Gigafactory
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
 from allocations.usage import services as usage_services
 
@@ -92,6 +93,33 @@ def answer_offers(
     for n, grant in enumerate(offers[keep:]):
         services.offer_respond(grant_id=grant.pk, accept=n >= declines, by=grant.application.pi, now=now)
     return left
+
+
+def sponsor(calls, *, by: User, now, answered) -> int:
+    """The partner contact ``by`` awards hours from their partner's pool to the panel-waitlisted applications of
+    ``calls`` (in the pool of the Gigafactory each prefers); the PIs accept at ``answered``. Returns how many."""
+    awarded = 0
+    for application in Application.objects.filter(call__in=calls, status=Status.WAITLISTED).select_related("pi"):
+        pool = Pool.objects.filter(
+            kind=PoolKind.PARTNER,
+            partner__contact_users=by,
+            period__gigafactory_id=application.preferred_gigafactory_id,
+            period__starts_on=application.start_month,
+        ).first()
+        if pool is None:
+            continue
+        award = services.award_direct(
+            pool_id=pool.pk,
+            application_id=application.pk,
+            hours=application.requested_gpu_hours,
+            justification="Sponsored by our infrastructure fund: open weights for Nordic and Baltic industry.",
+            by=by,
+            now=now,
+        )
+        first = Grant.objects.filter(award=award).order_by("starts_on").first()
+        services.offer_respond(grant_id=first.pk, accept=True, by=application.pi, now=answered)
+        awarded += 1
+    return awarded
 
 
 def expire(*, now) -> int:

@@ -28,6 +28,7 @@ from allocations.demo.timeline import PAST_QUARTERS, current_quarter, past_quart
 from allocations.models import Application, Call
 from allocations.models.capacity import Grant
 from allocations.models.usage import UsageAlert, UsageReclaim
+from ledger.demo import PARTNER_CONTACT_EMAIL
 from portal.models import OutboxMessage
 
 HISTORY_CALLS = r"^large-scale-\d{4}-q[1-4]$"
@@ -48,6 +49,7 @@ def _cast() -> rounds.Cast | None:
         reviewers=reviewing.reviewers(),
         pdf=_demo_pdf(),
         rng=random.Random(2026),  # noqa: S311 - demo data, the same every time
+        partner=User.objects.filter(email=PARTNER_CONTACT_EMAIL).first(),
     )
 
 

@@ -37,6 +37,7 @@ class Cast:
     pdf: bytes
     rng: random.Random
     counter: list[int] = field(default_factory=lambda: [0])
+    partner: User | None = None  # a partner's contact, who awards hours from the partner's pool
 
     def next_number(self) -> int:
         self.counter[0] += 1
@@ -152,6 +153,10 @@ def past_round(cast: Cast, *, quarter: Quarter, index: int) -> dict[str, int]:
         for pool in capacity.open_pools(quarter, code)
     ]
     left = capacity.answer_offers(runs, rng=rng, now=quarter.at(ANSWERED), declines=1, keep=1)
+    if cast.partner is not None:  # a partner sponsors the waitlisted Large Scale project
+        capacity.sponsor(
+            [round_calls["large-scale"]], by=cast.partner, now=quarter.at(COMMITTED + 1), answered=quarter.at(ANSWERED)
+        )
     if left:  # the open offer expires a day after its deadline
         capacity.expire(now=left[0].respond_by + dt.timedelta(days=1))
     return {"applications": sum(len(items) for items in by_mode.values()) + 2, "runs": len(runs)}

@@ -96,7 +96,7 @@ def seed(cast: Cast, *, quarter: Quarter, index: int) -> dict[str, int]:
     others = [a for a in cast.applicants if a is not alice]
     playground = _submit(cast, calls["playground"], 11, quarter=quarter, offset=1)
     fast = _submit(cast, calls["fast-lane"], 12, quarter=quarter, offset=4)
-    rest = Cast(cast.carol, others, cast.reviewers, cast.pdf, cast.rng, cast.counter)
+    rest = Cast(cast.carol, others, cast.reviewers, cast.pdf, cast.rng, cast.counter, cast.partner)
     large = _submit(rest, calls["large-scale"], 9, quarter=quarter, offset=2)
     alice_large = _submit(Cast(cast.carol, [alice], cast.reviewers, cast.pdf, cast.rng, cast.counter),
                           calls["large-scale"], 1, quarter=quarter, offset=0)  # fmt: skip

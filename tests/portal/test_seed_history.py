@@ -11,9 +11,10 @@ from accounts.demo import ALICE, BOB
 from allocations.applications.workflow import Status
 from allocations.dashboards.selectors.awards_register import public_awards
 from allocations.models import Application, Call, Gigafactory
-from allocations.models.capacity import AllocationRun, Grant, GrantStatus, RunStatus
+from allocations.models.capacity import AllocationRun, Award, Grant, GrantStatus, PoolKind, RunStatus
 from allocations.models.dashboards import GrantUsageSummary
 from allocations.models.usage import UsageAlert, UsageDaily, UsageImport, UsageReclaim
+from ledger.demo import PARTNER_CONTACT_EMAIL
 from ledger.models import Account, Partner
 from portal.models import OutboxMessage
 from reviews.models import AssignmentStatus, ReviewAssignment
@@ -105,6 +106,8 @@ def test_the_history_is_a_portal_in_use_and_a_second_run_changes_nothing(media):
     assert GrantUsageSummary.objects.count() == Grant.objects.count()
     assert public_awards().count() > 10
     assert Partner.objects.count() == 12
+    # The partner contact sponsored waitlisted projects from her partner's pool.
+    assert Award.objects.filter(kind=PoolKind.PARTNER, created_by__email=PARTNER_CONTACT_EMAIL).exists()
     # Each of the cast has something to do.
     assert Grant.objects.filter(status=GrantStatus.OFFERED, application__pi__email=ALICE).exists()
     assert Application.objects.filter(pi__email=ALICE, status=Status.RIGHT_TO_REPLY).exists()
