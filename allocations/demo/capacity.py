@@ -6,6 +6,7 @@ import random
 from accounts.models import User
 from allocations.applications.workflow import Status
 from allocations.capacity import services
+from allocations.capacity.selectors import pool_balance
 from allocations.demo.timeline import SPLIT, Quarter
 from allocations.models import AccessMode, Application, Gigafactory
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
@@ -100,18 +101,24 @@ def sponsor(calls, *, by: User, now, answered) -> int:
     ``calls`` (in the pool of the Gigafactory each prefers); the PIs accept at ``answered``. Returns how many."""
     awarded = 0
     for application in Application.objects.filter(call__in=calls, status=Status.WAITLISTED).select_related("pi"):
-        pool = Pool.objects.filter(
-            kind=PoolKind.PARTNER,
-            partner__contact_users=by,
-            period__gigafactory_id=application.preferred_gigafactory_id,
-            period__starts_on=application.start_month,
-        ).first()
-        if pool is None:
-            continue
+        pool = (
+            Pool.objects.filter(
+                kind=PoolKind.PARTNER,
+                partner__contact_users=by,
+                period__gigafactory_id=application.preferred_gigafactory_id,
+                period__starts_on=application.start_month,
+            )
+            .select_related("account")
+            .first()
+        )
+        free = pool_balance(pool.account) // 3600 if pool else 0
+        hours = min(application.requested_gpu_hours, free)
+        if hours < (application.minimum_gpu_hours or 1):
+            continue  # the partner's pool is too small this quarter
         award = services.award_direct(
             pool_id=pool.pk,
             application_id=application.pk,
-            hours=application.requested_gpu_hours,
+            hours=hours,
             justification="Sponsored by our infrastructure fund: open weights for Nordic and Baltic industry.",
             by=by,
             now=now,

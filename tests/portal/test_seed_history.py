@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.demo import ALICE, BOB
 from allocations.applications.workflow import Status
@@ -13,6 +14,7 @@ from allocations.dashboards.selectors.awards_register import public_awards
 from allocations.models import Application, Call, Gigafactory
 from allocations.models.capacity import AllocationRun, Award, Grant, GrantStatus, PoolKind, RunStatus
 from allocations.models.dashboards import GrantUsageSummary
+from allocations.models.reports import FinalReport, ReportStatus
 from allocations.models.usage import UsageAlert, UsageDaily, UsageImport, UsageReclaim
 from ledger.demo import PARTNER_CONTACT_EMAIL
 from ledger.models import Account, Partner
@@ -106,6 +108,9 @@ def test_the_history_is_a_portal_in_use_and_a_second_run_changes_nothing(media):
     assert GrantUsageSummary.objects.count() == Grant.objects.count()
     assert public_awards().count() > 10
     assert Partner.objects.count() == 12
+    # Ended awards have their final reports (one is left overdue, to show the case).
+    assert FinalReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
+    assert FinalReport.objects.filter(status=ReportStatus.DRAFT, due_on__lt=timezone.localdate()).count() <= 1
     # The partner contact sponsored waitlisted projects from her partner's pool.
     assert Award.objects.filter(kind=PoolKind.PARTNER, created_by__email=PARTNER_CONTACT_EMAIL).exists()
     # Each of the cast has something to do.
