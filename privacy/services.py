@@ -23,7 +23,15 @@ from django.utils.translation import gettext as _
 from accounts.models import ApiToken, Invitation, InvitationStatus, Membership, MembershipRole, User
 from accounts.roles import holds_staff_role
 from allocations.applications.workflow import Status
-from allocations.models import Application, ApplicationMember, ClusterUsername, FinalReport, ReportStatus
+from allocations.models import (
+    OPEN_CHANGE_STATUSES,
+    Application,
+    ApplicationMember,
+    ChangeRequest,
+    ClusterUsername,
+    FinalReport,
+    ReportStatus,
+)
 from allocations.models.capacity import Grant, GrantStatus
 from allocations.postaward.reports.selectors import awards_owing_a_report
 from audit.models import ObjectType
@@ -92,17 +100,29 @@ def erasure_refusals(*, user: User, today: dt.date | None = None) -> list[str]:
 
 
 def _open_obligations(user: User, today: dt.date) -> list[str]:
-    """Obligations that outlive the grant: the final report of an ended award, not submitted yet (opened as a draft
-    by beat, or not opened yet)."""
+    """Obligations beyond the person's own grants: the final report of an ended award, not submitted yet (opened as
+    a draft by beat, or not opened yet), and an open change request that names them (a team or PI change)."""
     drafts = FinalReport.objects.filter(status=ReportStatus.DRAFT, award__application__pi=user)
     owing = [a.application for a in awards_owing_a_report(today=today).filter(application__pi=user)]
     applications = [r.award.application for r in drafts.select_related("award__application")] + owing
-    if not applications:
-        return []
-    return [
-        _("You have not submitted the final report of %(refs)s yet. Submit it first: it stays due after erasure.")
-        % {"refs": _references(applications)}
-    ]
+    reasons = []
+    if applications:
+        reasons.append(
+            _("You have not submitted the final report of %(refs)s yet. Submit it first: it stays due after erasure.")
+            % {"refs": _references(applications)}
+        )
+    named = ChangeRequest.objects.filter(person=user, status__in=OPEN_CHANGE_STATUSES).select_related(
+        "grant__application"
+    )
+    if named:
+        reasons.append(
+            _(
+                "A change request names you (%(refs)s). Wait for its decision, or ask the principal investigator "
+                "to withdraw it."
+            )
+            % {"refs": _references(r.grant.application for r in named)}
+        )
+    return reasons
 
 
 def _confirm(*, user: User, password: str, confirmation: str) -> None:

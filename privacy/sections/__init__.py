@@ -33,6 +33,7 @@ from privacy.sections.applications import (
     grant_rows,
     reply_rows,
 )
+from privacy.sections.changes import change_request_event_rows, change_request_rows
 from privacy.sections.common import Rows
 from privacy.sections.reviewing import (
     affiliation_rows,
@@ -97,6 +98,22 @@ SECTIONS: tuple[Section, ...] = (
         gettext_lazy("Final reports of your awards"),
         ("allocations.FinalReport.submitted_by",),
         final_report_rows,
+    ),
+    Section(
+        "change_requests",
+        gettext_lazy("Change requests on your grants"),
+        (
+            "allocations.ChangeRequest.requested_by",
+            "allocations.ChangeRequest.person",
+            "allocations.ChangeRequest.consent_by",
+        ),
+        change_request_rows,
+    ),
+    Section(
+        "change_request_events",
+        gettext_lazy("History of those change requests"),
+        ("allocations.ChangeRequestEvent.actor",),
+        change_request_event_rows,
     ),
     Section(
         "attachments", gettext_lazy("Files you uploaded"), ("allocations.Attachment.uploaded_by",), attachment_rows

@@ -204,3 +204,34 @@ def test_erasure_is_refused_while_the_final_report_of_an_ended_award_is_owed(ali
     assert erasure_refusals(user=alice) == []
     erase(alice)
     assert FinalReport.objects.get().award.application.pi.display_name.startswith("Erased user #")
+
+
+def test_a_person_named_in_an_open_change_request_is_refused_and_finds_it_in_the_export(alice, grant):
+    from django.utils import timezone
+
+    from allocations.models import ChangeRequest
+    from privacy.export import export_build
+    from tests.privacy.conftest import section, unzip
+
+    tom = UserFactory(email="tom@aurora-ai.eu", full_name="Tom Newcomer")
+    now = timezone.now()
+    request = ChangeRequest.objects.create(
+        grant=grant,
+        kind="team_change",
+        status="submitted",
+        requested_by=alice,
+        justification="Tom trains it.",
+        created_at=now,
+        updated_at=now,
+        person=tom,
+        team_operation="add",
+    )
+    (reason,) = erasure_refusals(user=tom)
+    assert "change request names you" in reason and grant.application.reference in reason
+    (row,) = section(unzip(export_build(user=tom)), "change_requests")
+    assert row["id"] == request.pk and row["about_you"] is True and row["requested_by"] == "a member of your team"
+    assert row["justification"] == ""  # the requester's words stay theirs
+    (mine,) = section(unzip(export_build(user=alice)), "change_requests")
+    assert mine["requested_by"] == "you" and mine["justification"] == "Tom trains it."
+    ChangeRequest.objects.filter(pk=request.pk).update(status="withdrawn")
+    assert erasure_refusals(user=tom) == []
