@@ -7,10 +7,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import holds_staff_role
-from portal.emails import queue_email
+from portal.emails import queue_email, recipient_languages
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,8 +26,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         # Rendered now, inside the request, so links are absolute URLs on the host the user is visiting. The
         # greeting names the portal from settings (without the sites framework it would be the request's host).
+        # In the recipient's language when the address belongs to an account that chose one (a password reset
+        # asked for from a browser in another language); else in the page's language.
         context = {**context, "current_site": portal_site()}
-        message = self.render_mail(template_prefix, email, context)
+        language = next(iter(recipient_languages([email], default=translation.get_language())))
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":

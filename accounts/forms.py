@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -54,6 +55,12 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
 
 class ProfileForm(BootstrapFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,  # a form without the field keeps the stored language
+        help_text=_("Pages and the emails the portal sends you are in this language."),
+    )
     orcid = forms.CharField(
         label=_("ORCID iD"),
         max_length=60,

@@ -51,6 +51,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Set by the language switcher and the profile; emails to this person are written in it.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Pages and emails are in this language."),
+    )
     orcid = models.CharField(
         _("ORCID iD"),
         max_length=19,

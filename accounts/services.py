@@ -4,6 +4,7 @@ Every function takes keyword arguments and the acting user, checks permission an
 transaction and raises ``ValidationError`` (shown as a form error or an API 400) or ``PermissionDenied``.
 """
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -129,6 +130,17 @@ def invitation_create(
             context={"invitation": invitation, "inviter": by, "url": url, "valid_days": Invitation.VALID_DAYS},
         )
     return invitation
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language switcher: remembers ``language`` (one of ``LANGUAGES``) on the account, for pages after the next
+    sign-in and for every email the portal sends this person. Saves nothing when it is unchanged."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the portal's languages.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
 
 
 def _token_error(message: str, code: str) -> ValidationError:
@@ -273,13 +285,19 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         membership.delete()
 
 
-def user_update_profile(*, user: User, by: User, full_name: str, orcid: str | None = None) -> User:
+def user_update_profile(
+    *, user: User, by: User, full_name: str, orcid: str | None = None, language: str | None = None
+) -> User:
     """A user edits their own profile. ``orcid`` (when given) is normalised (URL, hyphens, lower-case x) and checked
-    (format, check character, not on another account); a ``ValidationError`` names the faulty field."""
+    (format, check character, not on another account); ``language`` (when given) is one of ``LANGUAGES``; a
+    ``ValidationError`` names the faulty field."""
     if user.pk != by.pk:
         raise PermissionDenied
     user.full_name = (full_name or "").strip()
     fields = ["full_name"]
+    if language is not None:
+        user.language = language
+        fields.append("language")
     if orcid is not None:
         user.orcid = normalise_orcid(orcid)
         fields.append("orcid")

@@ -2,14 +2,16 @@
 
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -57,7 +59,12 @@ def _profile_context(request, **extra) -> dict:
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name, "orcid": request.user.orcid})
+    initial = {
+        "full_name": request.user.full_name,
+        "orcid": request.user.orcid,
+        "language": request.user.language or translation.get_language(),
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update_profile(
@@ -65,12 +72,18 @@ def profile(request):
                 by=request.user,
                 full_name=form.cleaned_data["full_name"],
                 orcid=form.cleaned_data["orcid"],
+                language=form.cleaned_data["language"] or None,
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            if request.user.language:
+                translation.activate(request.user.language)
             messages.success(request, _("Your profile was saved."))
-            return redirect("profile")
+            response = redirect("profile")
+            if request.user.language:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
+            return response
     return render(
         request, "accounts/profile.html", _profile_context(request, form=form), status=400 if form.errors else 200
     )
@@ -322,3 +335,13 @@ def staff_home(request):
             "tools": staff_tools_for(request.user),
         },
     )
+
+
+def set_language(request):
+    """Django's language switcher, which also remembers the choice on a signed-in person's account (their emails
+    are written in it)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=language)
+    return response

@@ -28,6 +28,7 @@ from ledger.forms import (
     VoidPendingForm,
 )
 from ledger.models import Transfer, TransferCode
+from portal import l10n
 from portal.forms import apply_service_errors
 
 
@@ -68,9 +69,7 @@ def _two_step(
 
 
 def _euros(cents: int | None) -> str:
-    if cents is None:
-        return "—"
-    return f"EUR {cents / 100:,.2f}" if cents % 100 else f"EUR {cents // 100:,}"
+    return l10n.money(cents)
 
 
 @login_required

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",  # Django's, plus the session's MFA state
+    "accounts.middleware.UserLanguageMiddleware",  # the language stored on a signed-in person's account
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -185,6 +186,11 @@ STAFF_URL_PREFIXES = ["/admin/", "/staff/"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-time presentation per language (portal/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
+# Calls (titles, summaries, descriptions, criteria) are written in English: on German and French pages they carry
+# lang="en" so that screen readers pronounce them right.
+CONTENT_LANGUAGE = env.str("CONTENT_LANGUAGE", default="en")
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Brussels")
 USE_I18N = True
 USE_TZ = True

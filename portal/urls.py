@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import views as accounts_views
 from allocations.applications import api as allocations_api
 from allocations.capacity import api as capacity_api
 from allocations.dashboards import api as dashboard_api
@@ -71,7 +72,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("accessibility/", views.accessibility_statement, name="accessibility_statement"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

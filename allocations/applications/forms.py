@@ -12,6 +12,7 @@ from allocations.models import (
     Section,
     TeamRole,
 )
+from portal import l10n
 from portal.forms import BootstrapFormMixin
 
 
@@ -155,8 +156,8 @@ class ResourcesForm(SectionForm):
         call = application.call
         self.fields["preferred_gigafactory"].queryset = call.gigafactories.all()
         self.fields["requested_gpu_hours"].help_text = _("This call: %(min)s to %(max)s GPU-hours.") % {
-            "min": f"{call.request_min:,}",
-            "max": f"{call.request_max:,}",
+            "min": l10n.number(call.request_min),
+            "max": l10n.number(call.request_max),
         }
         self.fields["minimum_gpu_hours"].help_text = _("The least that still makes the project viable.")
         self.fields["duration_months"].help_text = _("At most %(n)d months in this mode.") % {

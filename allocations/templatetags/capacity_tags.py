@@ -7,6 +7,7 @@ from django.utils import formats
 from allocations.capacity.selectors import hours, is_allocation_admin
 from allocations.capacity.selectors.awards import waitlist_place
 from ledger.models import Partner
+from portal import l10n
 
 register = template.Library()
 
@@ -59,8 +60,8 @@ def badge(status: str) -> str:
 
 @register.filter
 def percent_bp(value) -> str:
-    whole, rest = divmod(int(value or 0), 100)
-    return f"{whole}.{rest:02d} %"
+    """Basis points as a percentage: 2500 -> "25.00%" ("25,00 %" in German and French)."""
+    return l10n.percent(l10n.ratio(int(value or 0), 100, 2), 2)
 
 
 @register.simple_tag

@@ -3,6 +3,7 @@
 from django import template
 
 from allocations.dashboards import tables
+from portal import units
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ def cell_chart(row: dict, column: tables.Column) -> str:
 @register.filter
 def gpu_hours(seconds) -> str:
     return "" if seconds is None else tables.display(tables.Column("h", "", "hours"), seconds)
+
+
+@register.filter
+def whole_gpu_hours(seconds) -> int:
+    """GPU-seconds as whole GPU-hours, the number a plural form agrees with."""
+    return units.whole_gpu_hours(seconds or 0)
 
 
 @register.filter

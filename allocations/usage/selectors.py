@@ -219,6 +219,7 @@ def chart_data(usage: GrantUsage) -> dict:
         "used_label": str(_("Used (GPU-h)")),
         "target_label": str(_("Linear target (GPU-h)")),
         "granted_label": str(_("Granted (GPU-h)")),
+        "unit_label": str(_("GPU-h")),
     }
 
 

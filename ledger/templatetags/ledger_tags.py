@@ -8,19 +8,15 @@ from django.utils.translation import gettext as _
 from ledger.boundary import FINANCE_LEDGER
 from ledger.models import LedgerUnit, TransferCode
 from ledger.selectors import is_finance_admin, is_partner_contact
+from portal import l10n
 
 register = template.Library()
 
 
 @register.filter
 def euros(cents: int | None) -> str:
-    """12345 -> "EUR 123.45"; whole euros without decimals: 250000000 -> "EUR 2,500,000"."""
-    if cents is None or cents == "":
-        return "—"
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{sign}EUR {whole:,}.{rest:02d}" if rest else f"{sign}EUR {whole:,}"
+    """12345 -> "€123.45" ("123,45 €" in German); whole euros without decimals: 250000000 -> "€2,500,000"."""
+    return l10n.money(cents)
 
 
 def gpu_hours(seconds: int) -> str:
@@ -53,7 +49,7 @@ def finance_reversible(transfer) -> bool:
 
 @register.filter
 def signed_euros(cents: int) -> str:
-    """A movement: "+EUR 10", "-EUR 10" or an empty string for zero."""
+    """A movement: "+€10", "-€10" or an empty string for zero."""
     if not cents:
         return ""
     return ("+" if cents > 0 else "") + euros(cents)
@@ -61,9 +57,8 @@ def signed_euros(cents: int) -> str:
 
 @register.filter
 def basis_points(value: int) -> str:
-    """2500 -> "25.00 %"."""
-    whole, rest = divmod(int(value), 100)
-    return f"{whole}.{rest:02d} %"
+    """2500 -> "25.00%" ("25,00 %" in German and French)."""
+    return l10n.percent(l10n.ratio(int(value), 100, 2), 2)
 
 
 @register.simple_tag

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -114,7 +115,8 @@ def application_decide(
                 context={
                     "application": application,
                     "decision": decision,
-                    "decision_label": _status_label(decision),
+                    # Lazy: rendered once per recipient language.
+                    "decision_label": lazy(_status_label, str)(decision),
                     "url": _absolute_url("application_reviews", pk=application.pk),
                 },
             )

@@ -42,7 +42,7 @@ def reply_window_open(*, application_id: int, by: User | None, now=None, days: i
                 template="reviews/email/reply_open",
                 context={
                     "application": application,
-                    "deadline": brussels_time(window.deadline),
+                    "deadline": window.deadline,
                     "url": _absolute_url("application_reviews", pk=application.pk),
                 },
             )

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from portal import l10n
 from reviews import selectors
 
 register = template.Library()
@@ -61,10 +62,10 @@ def match_reason(code: str) -> str:
 @register.filter
 def percent(affinity) -> str:
     """An affinity in [0, 1] as a whole percentage."""
-    return "—" if affinity is None else f"{round(affinity * 100)} %"
+    return "—" if affinity is None else l10n.percent(round(affinity * 100), 0)
 
 
 @register.filter
 def permyriad(affinity) -> str:
     """An affinity stored in ten-thousandths as a whole percentage."""
-    return "—" if affinity is None else f"{round(affinity / 100)} %"
+    return "—" if affinity is None else l10n.percent(round(affinity / 100), 0)

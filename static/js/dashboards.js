@@ -2,7 +2,7 @@
 // chart and the table always show the same numbers. Charts are redrawn after htmx swaps the panels.
 (function () {
   "use strict";
-  const COLOURS = ["#003399", "#1a7f37", "#b35900", "#7a3e9d", "#5b8def", "#8c8c8c", "#c9184a"];
+  const charts = window.PortalCharts;
 
   function drawChart(canvas) {
     if (typeof window.Chart === "undefined" || window.Chart.getChart(canvas)) {
@@ -31,7 +31,9 @@
     const datasets = series.map(function (s, index) {
       return {
         label: s.label,
-        backgroundColor: COLOURS[index % COLOURS.length],
+        backgroundColor: charts.pattern(charts.COLOURS[index % charts.COLOURS.length], index),
+        borderColor: charts.COLOURS[index % charts.COLOURS.length],
+        borderWidth: 1,
         data: rows.map(function (row) { return Number(row.cells[s.column].getAttribute("data-value")); }),
       };
     });
@@ -40,14 +42,14 @@
     new window.Chart(canvas, {
       type: "bar",
       data: { labels: labels, datasets: datasets },
-      options: {
+      options: charts.localize({
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         indexAxis: horizontal ? "y" : "x",
         scales: horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis },
         plugins: { legend: { position: "bottom" } },
-      },
+      }, horizontal ? "x" : "y"),
     });
   }
 

@@ -1,7 +1,7 @@
 // Ledger pages: draws the tranche chart from the table next to it, so chart and table always show the same numbers.
 (function () {
   "use strict";
-  const COLOURS = ["#003399", "#5b8def", "#1a7f37", "#b35900", "#7a3e9d"];
+  const charts = window.PortalCharts;
 
   function drawChart(canvas) {
     const table = document.getElementById(canvas.getAttribute("data-chart-table"));
@@ -20,7 +20,9 @@
     const datasets = series.map(function (s, index) {
       return {
         label: s.label,
-        backgroundColor: COLOURS[index % COLOURS.length],
+        backgroundColor: charts.pattern(charts.COLOURS[index % charts.COLOURS.length], index),
+        borderColor: charts.COLOURS[index % charts.COLOURS.length],
+        borderWidth: 1,
         // cents -> millions of euros for the axis; the table keeps the exact amounts
         data: rows.map(function (row) { return Number(row.cells[s.column].getAttribute("data-cents")) / 1e8; }),
       };
@@ -28,13 +30,13 @@
     new window.Chart(canvas, {
       type: "bar",
       data: { labels: labels, datasets: datasets },
-      options: {
+      options: charts.localize({
         responsive: true,
         maintainAspectRatio: true,
         aspectRatio: 2.5,
         animation: false,
-        scales: { y: { beginAtZero: true, title: { display: true, text: "EUR million" } } },
-      },
+        scales: { y: { beginAtZero: true, title: { display: true, text: canvas.getAttribute("data-chart-unit") || "" } } },
+      }, "y"),
     });
   }
 

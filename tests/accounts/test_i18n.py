@@ -1,5 +1,7 @@
 """The language switcher changes the interface; German and French catalogs cover the layout and accounts pages."""
 
+import re
+
 import pytest
 
 
@@ -50,3 +52,42 @@ def test_validation_messages_are_translated_on_the_page_and_the_api(client, alic
     assert message in response.content.decode()
     response = client.post("/api/v1/organisations/", data, content_type="application/json")
     assert message in response.json()["vat_number"][0]
+
+
+def test_the_switcher_and_the_profile_store_the_language_on_the_account(client, alice):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    alice.refresh_from_db()
+    assert alice.language == "fr"
+    # Another browser (no cookie) gets the account's language.
+    client.cookies.clear()
+    client.force_login(alice)
+    assert '<html lang="fr">' in client.get("/organisations/").content.decode()
+    response = client.post("/profile/", {"full_name": "Alice Tamm", "orcid": "", "language": "de"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "de"
+    assert '<html lang="de">' in client.get("/profile/").content.decode()
+
+
+def test_an_unknown_language_is_not_stored(client, alice):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    alice.refresh_from_db()
+    assert alice.language == ""
+
+
+def test_the_empty_choice_of_a_select_is_translated(client, alice):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get("/organisations/new/").content.decode()
+    assert "- Bitte auswählen -" in page and "- Select an option -" not in page
+
+
+def test_french_typography_non_breaking_spaces_and_no_de_before_a_vowel(client, alice, alice_org):
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get(f"/organisations/{alice_org.pk}/members/").content.decode()
+    assert "Membres de l’organisation Aurora AI OÜ" in page
+    assert "de Aurora" not in page
+    assert not re.search(r"\w :", page.split("<main", 1)[1]), "a plain space before a colon"

@@ -67,3 +67,27 @@ def test_anonymous_searches_the_awards_register(page, seeded):  # noqa: F811
     page.wait_for_url(re.compile(r"q=Aurora"))
     assert page.get_by_role("heading", name="1 award").is_visible()
     assert_accessible(page, "awards-register-search")
+
+
+def test_charts_speak_the_pages_language(page, carol, seeded):  # noqa: F811
+    """carol reads German: the funnel's cut-off, its percentages and the chart's numbers (ticks and tooltips through
+    Intl.NumberFormat) use German separators."""
+    activate_totp(carol)
+    carol.language = "de"
+    carol.save(update_fields=["language"])
+    page.set_viewport_size({"width": 1180, "height": 900})
+    login_with_totp(page, carol)
+    page.goto("/staff/dashboards/funnel/")
+    page.wait_for_function(
+        "document.querySelector('canvas[data-chart]') && Chart.getChart(document.querySelector('canvas[data-chart]'))"
+    )
+    assert page.locator("html").get_attribute("lang") == "de"
+    chart = "Chart.getChart(document.querySelector('canvas[data-chart]'))"
+    assert page.evaluate(f"{chart}.options.locale") == "de"
+    assert page.evaluate("PortalCharts.number(1234567.5)") == "1.234.567,5"
+    label = page.evaluate(
+        f"{chart}.options.plugins.tooltip.callbacks.label({{dataset: {{label: 'Anträge'}}, parsed: {{y: 12345}}}})"
+    )
+    assert label == "Anträge: 12.345"
+    assert re.search(r"\d+,\d\s%", page.locator("#table-funnel").inner_text())
+    assert_accessible(page, "dashboards-funnel-de")

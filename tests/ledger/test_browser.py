@@ -51,7 +51,7 @@ def test_finance_admin_records_a_pledge(page, dora):
     page.get_by_label("Amount (EUR)").fill("150000000")
     page.get_by_label("Reference").fill("PERTE IA addendum")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("EUR 150,000,000").is_visible()
+    assert page.get_by_text("€150,000,000").is_visible()
     assert_accessible(page, "ledger-pledge-confirm")
     page.get_by_role("button", name="Confirm and record").click()
     page.wait_for_url(re.compile(r"/staff/ledger/$"))

@@ -34,7 +34,7 @@ def test_journal_defaults_to_euros_and_shows_gpu_time_in_gpu_hours(dora_client, 
     assert eur.status_code == 200
     assert [t.pk for t in eur.context["page"]] == [entry.pk]
     body = eur.content.decode()
-    assert "EUR 54,000" in body
+    assert "€54,000" in body
     assert reverse("ledger:transfer_reverse", args=[entry.pk]) in body
     assert '<option value="EUR" selected>' in body
 
@@ -42,7 +42,7 @@ def test_journal_defaults_to_euros_and_shows_gpu_time_in_gpu_hours(dora_client, 
     assert [t.pk for t in gpu.context["page"]] == [gpu_id]
     body = gpu.content.decode()
     assert "1,500 GPU-h" in body
-    assert "EUR 5,400,000" not in body and "EUR 54,000" not in body
+    assert "€5,400,000" not in body and "€54,000" not in body
     assert reverse("ledger:transfer_reverse", args=[gpu_id]) not in body  # finance may not reverse GPU entries
     assert ">Reverse<" not in body
 

@@ -76,7 +76,7 @@ def test_record_a_pledge_with_a_confirm_step(dora_client, nordic, tranches):
     }
     confirm = dora_client.post(url, data)
     assert confirm.status_code == 200
-    assert "EUR 2,500,000.50" in confirm.content.decode()
+    assert "€2,500,000.50" in confirm.content.decode()
     assert not Transfer.objects.exists()  # nothing is written before the confirmation
     done = dora_client.post(url, {**data, "confirm": "yes"})
     assert done.status_code == 302

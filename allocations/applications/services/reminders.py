@@ -4,7 +4,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from allocations.applications import selectors
-from allocations.applications.services._common import brussels_time
 from allocations.models import DraftReminder, ReminderKind
 from portal.emails import queue_templated_email
 from portal.links import absolute_url
@@ -38,7 +37,7 @@ def draft_reminders_send(*, now=None) -> int:
                     context={
                         "application": application,
                         "call": cutoff.call,
-                        "cutoff": brussels_time(cutoff.at),
+                        "cutoff": cutoff.at,
                         "days": 1 if kind == ReminderKind.DAY else 7,
                         "url": absolute_url("application_detail", pk=application.pk),
                     },

@@ -96,7 +96,7 @@ def _queue_submitted_email(application: Application, *, by: User) -> None:
             "application": application,
             "call": application.call,
             "by": by,
-            "cutoff": brussels_time(application.cutoff.at),
+            "cutoff": application.cutoff.at,
             "url": absolute_url("application_detail", pk=application.pk),
         },
     )

@@ -161,7 +161,6 @@ def offer_emails_send(*, run_id: int) -> int:
             context={
                 "grant": grant,
                 "application": grant.application,
-                "hours": selectors.hours(grant.granted_seconds),
                 "url": absolute_url("grant_detail", pk=grant.pk),
             },
         )

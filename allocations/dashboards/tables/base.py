@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from portal import l10n
 from portal.units import whole_gpu_hours
 
 SECONDS_PER_DAY = 86_400
@@ -114,23 +115,24 @@ def csv_value(column: Column, value) -> str:
 
 
 def display(column: Column, value) -> str:
-    """A cell as shown in the HTML table."""
+    """A cell as shown in the HTML table, in the active language: "13.59%" / "13,59 %", "€12,000" / "12.000 €",
+    cut-offs in Brussels time with the zone named (a raw SQL row's datetime is UTC)."""
     if value is None:
         return "—"
     if column.kind == "hours":
-        return formats.number_format(whole_gpu_hours(value), force_grouping=True)
+        return l10n.number(whole_gpu_hours(value))
     if column.kind == "count":
-        return formats.number_format(value, force_grouping=True)
+        return l10n.number(value)
     if column.kind == "permille":
-        return f"{_decimal(value, 10)} %"
+        return l10n.percent(l10n.ratio(value, 10, 1), 1)
     if column.kind == "bp":
-        return f"{_decimal(value, 100, 2)} %"
+        return l10n.percent(l10n.ratio(value, 100, 2), 2)
     if column.kind == "cents":
-        return f"€ {formats.number_format(value // 100, force_grouping=True)}"
+        return l10n.money(value, show_cents=False)
     if column.kind == "duration":
-        return _("%(days)s d") % {"days": _decimal(value, SECONDS_PER_DAY)}
+        return _("%(days)s d") % {"days": l10n.number(l10n.ratio(value, SECONDS_PER_DAY, 1), 1)}
     if column.kind == "datetime" and isinstance(value, datetime.datetime):
-        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+        return l10n.deadline(value)
     return str(value)
 
 

@@ -1,6 +1,7 @@
 """The overview (capacity, grants, use) and the call funnel as tables."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allocations.dashboards import selectors
 from allocations.dashboards.tables.base import Column, Table
@@ -118,14 +119,16 @@ def overview_tables(data: selectors.Overview) -> list[Table]:
 
 # --- 2. funnel ---------------------------------------------------------------------------------------------------
 
+# Column headers that count applications: plural forms where a language inflects them ("Soumises", not the
+# "Soumise" of one application's status).
 STAGE_LABELS = {
-    "drafts": _("Drafts"),
-    "submitted": _("Submitted"),
-    "eligible": _("Eligible"),
-    "reviewed": _("Reviewed"),
-    "approved": _("Approved"),
-    "offered": _("Offered"),
-    "accepted": _("Accepted"),
+    "drafts": pgettext_lazy("applications at stage", "Drafts"),
+    "submitted": pgettext_lazy("applications at stage", "Submitted"),
+    "eligible": pgettext_lazy("applications at stage", "Eligible"),
+    "reviewed": pgettext_lazy("applications at stage", "Reviewed"),
+    "approved": pgettext_lazy("applications at stage", "Approved"),
+    "offered": pgettext_lazy("applications at stage", "Offered"),
+    "accepted": pgettext_lazy("applications at stage", "Accepted"),
 }
 
 FUNNEL_COLUMNS = [

@@ -59,8 +59,7 @@ def _queue_alert_emails(*, grant_id: int, threshold: int, used: int) -> None:
         "grant": grant,
         "application": grant.application,
         "threshold": threshold,
-        "used_hours": selectors.hours(used),
-        "granted_hours": selectors.hours(grant.granted_seconds),
+        "used_seconds": used,
         "url": absolute_url("grant_usage", pk=grant_id),
     }
     queue_templated_email(

@@ -22,7 +22,8 @@ from allocations.models.provisioning import (
 )
 from allocations.models.usage import Cluster
 from allocations.usage import provisioning, selectors
-from portal.emails import queue_email
+from portal import l10n
+from portal.emails import queue_translated_email
 
 MAX_REPORT_ACTIONS = 100_000
 
@@ -149,6 +150,19 @@ def usage_cursor_advance(*, cluster: Cluster, until: dt.datetime, now: dt.dateti
     return locked.usage_pushed_until
 
 
+def _silent_cluster_email(cluster: Cluster) -> tuple[str, str]:
+    when = l10n.moment(cluster.last_report_at)
+    subject = _("Cluster %(name)s: the site agent has not reported since %(when)s") % {
+        "name": cluster.name,
+        "when": when,
+    }
+    body = _(
+        "The site agent of cluster %(name)s last reported at %(when)s. Accounts and limits on the "
+        "cluster are not updated and its usage does not arrive until it runs again."
+    ) % {"name": cluster.name, "when": when}
+    return subject, body
+
+
 def silent_clusters_alert(*, now: dt.datetime | None = None) -> list[str]:
     """Beat job: email the allocation admins once about each cluster whose agent stopped reporting (the mark is
     cleared by its next report). Returns the clusters alerted."""
@@ -161,15 +175,9 @@ def silent_clusters_alert(*, now: dt.datetime | None = None) -> list[str]:
             )
             if not marked:
                 continue
-            queue_email(
+            queue_translated_email(
                 to=selectors.allocation_admin_emails(),
-                subject=_("Cluster %(name)s: the site agent has not reported since %(when)s")
-                % {"name": cluster.name, "when": timezone.localtime(cluster.last_report_at).strftime("%Y-%m-%d %H:%M")},
-                body=_(
-                    "The site agent of cluster %(name)s last reported at %(when)s. Accounts and limits on the "
-                    "cluster are not updated and its usage does not arrive until it runs again."
-                )
-                % {"name": cluster.name, "when": timezone.localtime(cluster.last_report_at).isoformat()},
+                render=lambda cluster=cluster: _silent_cluster_email(cluster),
             )
             alerted.append(cluster.name)
     return alerted

@@ -109,7 +109,7 @@ def grant_reclaim(*, grant_id: int, today: dt.date | None = None, by: User | Non
                 context={
                     "grant": grant,
                     "application": application,
-                    "reclaimed_hours": selectors.hours(unused),
+                    "reclaimed_seconds": unused,
                     "url": absolute_url("grant_usage", pk=grant.pk),
                 },
             )

@@ -47,7 +47,7 @@ def test_call_detail_renders_sanitised_markdown_and_both_times(client, db):
     page = client.get(f"/calls/{call.slug}/").content.decode()
     assert "<h3>Scope</h3>" in page and "<strong>Bold</strong>" in page
     assert "<script>alert" not in page and "javascript:" not in page and "onerror" not in page
-    assert "March 14, 2030, 6 p.m." in page and "Brussels time" in page  # 17:00 UTC is 18:00 in Brussels
+    assert "14 Mar 2030, 18:00" in page and "Brussels time" in page  # 17:00 UTC is 18:00 in Brussels
     assert 'data-countdown="2030-03-14T18:00:00+01:00"' in page
     assert "Log in to apply" in page
 

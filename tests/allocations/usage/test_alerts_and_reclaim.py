@@ -101,10 +101,10 @@ def test_two_imports_crossing_80_percent_together_send_exactly_one_email(celery_
         assert list(UsageAlert.objects.filter(grant=grant).values_list("threshold", flat=True)) == [80]
         # Both imports have committed, so every email they queued is in the outbox: one alert for this grant.
         subject = grant.slurm_account
-        queued = [kw for kw in emails_queued(tasks, subject="80 %") if subject in kw["subject"]]
+        queued = [kw for kw in emails_queued(tasks, subject="80%") if subject in kw["subject"]]
         assert len(queued) == 1, [kw["subject"] for kw in emails_queued(tasks)]
         assert queued[0]["to"] == [grant.application.pi.email]
-        wait_for(lambda s=subject: any("80 %" in m.subject and s in m.subject for m in mail.outbox))
+        wait_for(lambda s=subject: any("80%" in m.subject and s in m.subject for m in mail.outbox))
         assert balance(grant.account) == 100 * HOUR
     assert_ledger_invariants()
 

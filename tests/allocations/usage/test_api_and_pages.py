@@ -214,7 +214,7 @@ def test_the_grant_page_and_the_api_show_the_same_numbers(usage, alice, client):
     assert f'id="usage-remaining" data-seconds="{data["remaining_seconds"]}"' in html
     assert f'data-status="{data["forecast"]["status"]}"' in html
     for day in data["days"]:
-        assert f'<th scope="row">{day["day"]}</th>' in html
+        assert f'<th scope="row"><time datetime="{day["day"]}">' in html
         assert f'data-seconds="{day["cumulative_seconds"]}"' in html
     assert 'id="usage-chart-data" type="application/json"' in html
     # the grant detail page of the capacity app shows the same panel
@@ -233,7 +233,7 @@ def test_the_banner_shows_after_80_percent(grant, key, alice, client):
     )
     client.force_login(alice)
     html = client.get(f"/grants/{grant.pk}/usage/").content.decode()
-    assert 'id="usage-banner"' in html and "80 %" in html
+    assert 'id="usage-banner"' in html and "80%" in html
 
 
 # --- staff pages ----------------------------------------------------------------------------------------------------
