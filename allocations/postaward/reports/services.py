@@ -10,7 +10,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -207,7 +207,7 @@ def final_report_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 context={
                     "application": application,
                     "kind": kind.value,
-                    "due_on": formats.date_format(report.due_on, "DATE_FORMAT"),
+                    "due_on": report.due_on,  # formatted in each recipient's language
                     "overdue": kind == Reminder.OVERDUE,
                     "url": absolute_url("final_report", pk=report.pk),
                 },
