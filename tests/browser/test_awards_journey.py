@@ -67,7 +67,7 @@ def test_carol_commits_the_next_quarter_and_alice_sees_two_slices(page, celery_w
     assert mine.reference in commitments.inner_text()
     assert_accessible(page, "awards-period-commitments")
 
-    assert "Open-access pools: 50.00 %" in page.locator("#open-access-arithmetic").inner_text()
+    assert "Open-access pools: 50.00%" in page.locator("#open-access-arithmetic").inner_text()
     page.get_by_label("Share of the open-access hours for Large Scale (%)").fill("100")
     page.get_by_role("button", name="Split into pools").click()
     page.get_by_role("button", name="Run Large Scale").wait_for()

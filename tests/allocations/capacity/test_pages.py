@@ -70,7 +70,7 @@ def test_carol_splits_a_period_by_the_eu_share_and_over_100_percent_is_a_form_er
     period = services.period_create(gigafactory=gigafactory, year=2027, quarter=1, reserve_percent=5, by=carol)
     url = reverse("capacity_period_detail", args=[period.pk])
     arithmetic = carol_client.get(url).content.decode()
-    assert "75.00 % of the contributions" in arithmetic and "the open calls get 50.00 %" in arithmetic
+    assert "75.00% of the contributions" in arithmetic and "the open calls get 50.00%" in arithmetic
     large, fast = access_mode("large-scale"), access_mode("fast-lane")
     today = timezone.localdate().isoformat()
     response = carol_client.post(url, {f"mode_{large.pk}": "80", f"mode_{fast.pk}": "30", "entitlements_on": today})
