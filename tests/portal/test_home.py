@@ -156,7 +156,7 @@ def test_reviewer_sees_assignments_to_accept_and_reviews_due(client, bob, alice,
     html = client.get("/").content.decode()
     assignments = _queue(html, "assignments")
     assert f'href="{reverse("review_assignment", args=[pending.pk])}"' in assignments
-    assert "January 15, 2027" in assignments or "15 January 2027" in assignments or "Jan. 15, 2027" in assignments
+    assert "15 Jan 2027" in assignments  # the one English date format
     reviews = _queue(html, "reviews")
     assert f'href="{reverse("review_form", args=[accepted.pk])}"' in reviews
     assert "Done already" not in html
