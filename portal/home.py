@@ -21,6 +21,7 @@ from accounts.models import Invitation, User
 from accounts.roles import PlatformRole, has_role, holds_staff_role, may_use_staff_roles
 from allocations.applications import selectors as application_selectors
 from allocations.capacity import selectors as capacity_selectors
+from allocations.postaward.changes import selectors as change_selectors
 from allocations.postaward.reports import selectors as report_selectors
 from allocations.usage import selectors as usage_selectors
 from ledger import selectors as ledger_selectors
@@ -229,7 +230,7 @@ def _call_manager_queues() -> Iterable[Queue | None]:
     )
 
 
-def _allocation_admin_queues(now) -> Iterable[Queue | None]:
+def _allocation_admin_queues(user: User, now) -> Iterable[Queue | None]:
     yield _queue(
         "runs",
         gettext_lazy("Allocation runs to commit or discard"),
@@ -243,6 +244,20 @@ def _allocation_admin_queues(now) -> Iterable[Queue | None]:
         ),
         all_url=reverse("capacity_home"),
         all_label=gettext_lazy("Run list"),
+    )
+    yield _queue(
+        "changes",
+        gettext_lazy("Change requests to decide"),
+        change_selectors.requests_to_decide(user=user),
+        lambda change: Item(
+            label=f"{change} · {_application_label(change.grant.application)}",
+            url=reverse("staff_change_request_detail", args=[change.pk]),
+            detail=_("Approve or refuse the request."),
+            due=change.created_at,
+            due_label=_("Requested"),
+        ),
+        all_url=reverse("staff_change_request_list"),
+        all_label=gettext_lazy("Change request list"),
     )
     yield _queue(
         "imports",
@@ -306,7 +321,7 @@ def what_needs(*, user: User, now: dt.datetime | None = None) -> Home:
     if has_role(user, PlatformRole.CALL_MANAGER):
         queues += _call_manager_queues()
     if has_role(user, PlatformRole.ALLOCATION_ADMIN):
-        queues += _allocation_admin_queues(now)
+        queues += _allocation_admin_queues(user, now)
     if has_role(user, PlatformRole.FINANCE_ADMIN):
         queues += _finance_admin_queues()
     return Home(

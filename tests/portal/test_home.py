@@ -275,3 +275,17 @@ def test_the_pi_sees_the_final_report_due(client, alice, alice_org, carol, gigaf
     client.force_login(alice)
     reports = _queue(client.get("/").content.decode(), "reports")
     assert f'href="{reverse("final_report", args=[report.pk])}"' in reports and "Due on" in reports
+
+
+def test_allocation_admins_see_change_requests_to_decide(client, alice, alice_org, carol, gigafactory):
+    from allocations.models.changes import ChangeKind
+    from allocations.postaward.changes import services as change_services
+    from tests.factories import active_grant
+
+    grant = active_grant(by=carol, gigafactory=gigafactory, hours=1_000, organisation=alice_org, pi=alice)
+    change = change_services.change_request_create(
+        grant_id=grant.pk, kind=ChangeKind.SUPPLEMENT, justification="Needed.", by=alice, amount_seconds=36_000
+    )
+    login_staff(client, carol)
+    changes = _queue(client.get("/").content.decode(), "changes")
+    assert f'href="{reverse("staff_change_request_detail", args=[change.pk])}"' in changes

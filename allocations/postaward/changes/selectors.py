@@ -6,7 +6,7 @@ from accounts.models import Membership, User
 from accounts.roles import is_allocation_admin
 from allocations.capacity.selectors import grants_for_user
 from allocations.models.capacity import Grant
-from allocations.models.changes import ChangeKind, ChangeRequest, ChangeRequestEvent
+from allocations.models.changes import ChangeKind, ChangeRequest, ChangeRequestEvent, ChangeStatus
 from allocations.postaward.changes.rules import RUNNING
 from allocations.postaward.changes.workflow import Party, actions_for
 
@@ -97,3 +97,8 @@ def transfer_targets(*, grant: Grant, user: User) -> QuerySet[Grant]:
         )
         .exclude(pk=grant.pk)
     )
+
+
+def requests_to_decide(*, user: User) -> QuerySet[ChangeRequest]:
+    """Submitted requests (consent given where needed) waiting for an allocation admin's decision, oldest first."""
+    return requests_for_staff(user=user).filter(status=ChangeStatus.SUBMITTED).order_by("created_at", "id")
