@@ -181,8 +181,9 @@ class DraftReminderAdmin(admin.ModelAdmin):
     raw_id_fields = ["application", "cutoff"]
 
 
-# The capacity, usage and dashboard models register their admin classes in their own modules.
+# The contexts register the admin classes of their models in their own modules.
 from allocations.capacity import admin as capacity_admin  # noqa: E402, F401
 from allocations.dashboards import admin as dashboard_admin  # noqa: E402, F401
 from allocations.postaward.changes import admin as change_admin  # noqa: E402, F401
+from allocations.postaward.reports import admin as report_admin  # noqa: E402, F401
 from allocations.usage import admin as usage_admin  # noqa: E402, F401

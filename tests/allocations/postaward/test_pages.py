@@ -167,3 +167,15 @@ def test_staff_pages_are_for_call_managers_and_allocation_admins(report, client,
     login_staff(client, activate_totp(bob))  # a reviewer
     assert client.get("/staff/final-reports/").status_code == 403
     assert client.get(f"/staff/final-reports/{report.pk}/").status_code == 403
+
+
+def test_the_admin_shows_reports_read_only(report, alice, client):
+    from tests.factories import UserFactory as Users
+
+    root = activate_totp(Users(email="root@eurohpc.eu", is_staff=True, is_superuser=True))
+    save(report, alice)
+    login_staff(client, root)
+    assert client.get("/admin/allocations/finalreport/").status_code == 200
+    page = client.get(f"/admin/allocations/finalreport/{report.pk}/change/")
+    assert page.status_code == 200 and b"10.1234/aurora.2027.1" in page.content
+    assert client.get("/admin/allocations/finalreport/add/").status_code == 403
