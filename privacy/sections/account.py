@@ -23,6 +23,7 @@ def profile_rows(user: User) -> Rows:
             "last_login": user.last_login,
             "time_zone": user.timezone,
             "orcid": user.orcid,
+            "language": user.language,
             "active": user.is_active,
             "platform_roles": sorted(held_roles(user)),
         }
