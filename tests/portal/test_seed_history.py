@@ -13,6 +13,7 @@ from allocations.applications.workflow import Status
 from allocations.dashboards.selectors.awards_register import public_awards
 from allocations.models import Application, Call, Gigafactory
 from allocations.models.capacity import AllocationRun, Award, Grant, GrantStatus, PoolKind, RunStatus
+from allocations.models.changes import ChangeRequest
 from allocations.models.dashboards import GrantUsageSummary
 from allocations.models.reports import FinalReport, ReportStatus
 from allocations.models.usage import UsageAlert, UsageDaily, UsageImport, UsageReclaim
@@ -106,6 +107,8 @@ def test_the_history_is_a_portal_in_use_and_a_second_run_changes_nothing(media):
     assert UsageAlert.objects.filter(threshold=80).exists() and UsageAlert.objects.filter(threshold=100).exists()
     assert UsageReclaim.objects.filter(amount_seconds__gt=0).exists()
     assert GrantUsageSummary.objects.count() == Grant.objects.count()
+    # Change requests on running grants: one waiting for carol, one approved, one refused with its reason.
+    assert set(ChangeRequest.objects.values_list("status", flat=True)) == {"submitted", "approved", "refused"}
     assert public_awards().count() > 10
     assert Partner.objects.count() == 12
     # Ended awards have their final reports (one is left overdue, to show the case).

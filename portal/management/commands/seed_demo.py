@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 # Order matters: later apps build on the users and organisations of earlier ones.
 DEMO_MODULES = ("accounts.demo", "allocations.demo", "reviews.demo", "ledger.demo")
-HISTORY_MODULES = ("allocations.demo.history", "allocations.demo.reports")
+HISTORY_MODULES = ("allocations.demo.history", "allocations.demo.reports", "allocations.demo.changes")
 
 
 def demo_seeders(names=DEMO_MODULES):
