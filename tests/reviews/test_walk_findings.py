@@ -74,6 +74,7 @@ def playground_decided(alice, alice_org, carol):
         status=Status.PANEL,
         reference="GAP-2027-000555",
         submitted_at=timezone.now(),
+        cutoff=call.cutoffs.first(),  # a submitted application is batched with its cut-off
     )
 
 
