@@ -186,4 +186,5 @@ from allocations.capacity import admin as capacity_admin  # noqa: E402, F401
 from allocations.dashboards import admin as dashboard_admin  # noqa: E402, F401
 from allocations.postaward.changes import admin as change_admin  # noqa: E402, F401
 from allocations.postaward.reports import admin as report_admin  # noqa: E402, F401
+from allocations.terms import admin as terms_admin  # noqa: E402, F401
 from allocations.usage import admin as usage_admin  # noqa: E402, F401

@@ -38,6 +38,12 @@ class AllocationsConfig(AppConfig):
                 roles=frozenset({PlatformRole.ALLOCATION_ADMIN, PlatformRole.CALL_MANAGER}),
             ),
             StaffTool(
+                title=_("Terms of access"),
+                description=_("Platform terms and acceptable-use policies: drafts, publication, who has not accepted."),
+                url_name="terms_staff_home",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
+            ),
+            StaffTool(
                 title=_("Dashboards"),
                 description=_("Demand, allocation, usage and finance at a glance, per call and Gigafactory."),
                 url_name="dashboards_overview",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("allocations.applications.urls")),
     path("", include("allocations.applications.calls.urls")),
     path("", include("allocations.usage.urls")),
+    path("", include("allocations.terms.urls")),
     path("", include("allocations.capacity.urls")),
     path("", include("allocations.postaward.reports.urls")),
     path("", include("allocations.postaward.changes.urls")),

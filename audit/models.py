@@ -14,6 +14,7 @@ class ObjectType(models.TextChoices):
     TOKEN = "token", _("API token")
     AUTHENTICATOR = "authenticator", _("Authenticator")
     CHANGE_REQUEST = "change_request", _("Change request")
+    TERMS = "terms", _("Terms of access")
 
 
 class AuditEvent(models.Model):

@@ -1,8 +1,9 @@
 """Who may read which part of the audit trail.
 
 Superusers read everything. Call managers read calls, organisations and memberships (they run calls and check
-applicants); allocation admins read organisations, memberships and change requests. Users and platform roles, API
-tokens and authenticators are security records: superusers only. Other staff and applicants have no audit page (403).
+applicants); allocation admins read organisations, memberships, change requests and the terms of access.
+Users and platform roles, API tokens and authenticators are security records: superusers only. Other staff
+and applicants have no audit page (403).
 """
 
 from accounts.roles import PlatformRole, is_superuser, user_roles
@@ -11,7 +12,7 @@ from audit.models import ObjectType
 READABLE_BY_ROLE: dict[str, frozenset[str]] = {
     PlatformRole.CALL_MANAGER: frozenset({ObjectType.CALL, ObjectType.ORGANISATION, ObjectType.MEMBERSHIP}),
     PlatformRole.ALLOCATION_ADMIN: frozenset(
-        {ObjectType.ORGANISATION, ObjectType.MEMBERSHIP, ObjectType.CHANGE_REQUEST}
+        {ObjectType.ORGANISATION, ObjectType.MEMBERSHIP, ObjectType.CHANGE_REQUEST, ObjectType.TERMS}
     ),
 }
 AUDIT_READER_ROLES = frozenset(READABLE_BY_ROLE)

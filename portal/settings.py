@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
+    "allocations.terms.middleware.TermsReacceptanceMiddleware",  # a new version of the terms: accept it first
 ]
 
 ROOT_URLCONF = "portal.urls"

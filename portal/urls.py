@@ -15,6 +15,7 @@ from allocations.capacity import api as capacity_api
 from allocations.dashboards import api as dashboard_api
 from allocations.postaward.changes import api as changes_api
 from allocations.postaward.reports import api as final_report_api
+from allocations.terms import api as terms_api
 from allocations.usage import agent_api
 from allocations.usage import api as usage_api
 from audit import api as audit_api
@@ -40,6 +41,7 @@ for module in (
     capacity_api,
     final_report_api,
     changes_api,
+    terms_api,
     dashboard_api,
     reviews_api,
     ledger_api,
@@ -54,6 +56,7 @@ api_v1 = [
     *capacity_api.urlpatterns,
     *final_report_api.urlpatterns,
     *changes_api.urlpatterns,
+    *terms_api.urlpatterns,
     *dashboard_api.urlpatterns,
     *reviews_api.urlpatterns,
     *ledger_api.urlpatterns,

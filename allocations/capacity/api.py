@@ -25,6 +25,8 @@ from allocations.models.capacity import (
     Grant,
     Pool,
 )
+from allocations.terms.services import TermsNotAccepted
+from portal.api import error_body
 
 # --- serializers --------------------------------------------------------------------------------------------------
 
@@ -352,10 +354,23 @@ class GrantViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _answer(self, accept: bool) -> Response:
         grant = self.get_object()
-        services.offer_respond(grant_id=grant.pk, accept=accept, by=self.request.user)
+        try:
+            services.offer_respond(grant_id=grant.pk, accept=accept, by=self.request.user)
+        except TermsNotAccepted as exc:
+            body = error_body(" ".join(exc.messages), "terms_not_accepted")
+            return Response(body | {"terms": [str(v.pk) for v in exc.versions]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(GrantSerializer(self.get_queryset().get(pk=grant.pk)).data)
 
-    @extend_schema(request=None, responses={200: GrantSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: GrantSerializer,
+            400: OpenApiResponse(
+                description="Not answerable; `terms_not_accepted` lists under `terms` the ids of the terms versions "
+                "to accept first (POST /api/v1/terms-acceptances/)."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._answer(True)

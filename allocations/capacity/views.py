@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +25,8 @@ from allocations.capacity.forms import DirectAwardForm, PeriodForm, RespondForm,
 from allocations.capacity.selectors import awards as award_selectors
 from allocations.models import Application
 from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
+from allocations.terms.selectors import pending_versions
+from allocations.terms.services import TermsNotAccepted
 from portal.forms import apply_service_errors
 
 
@@ -258,14 +262,25 @@ def grant_detail(request, pk: int):
     roles = roles_of(user=request.user, application=grant.application)
     result = AllocationResult.objects.filter(run_id=grant.run_id, application_id=grant.application_id).first()
     count = AllocationResult.objects.filter(run_id=grant.run_id).count()
+    can_answer = grant.status == GrantStatus.OFFERED and Role.PI in roles
     context = {
         "grant": grant,
-        "can_answer": grant.status == GrantStatus.OFFERED and Role.PI in roles,
+        "can_answer": can_answer,
+        "terms_pending": pending_versions(user=request.user, gigafactory_ids=[grant.gigafactory_id])
+        if can_answer
+        else [],
+        "terms_url": _terms_url(grant),
         "explanation": selectors.explanation(result, count=count) if result else "",
         "balance": selectors.pool_balance(grant.account),
         "slices": selectors.award_slices_of(grant=grant),
     }
     return render(request, "allocations/grants/detail.html", context)
+
+
+def _terms_url(grant: Grant) -> str:
+    """The terms page with the offer's Gigafactory's policy, coming back to the offer."""
+    query = urlencode({"gigafactory": grant.gigafactory.slug, "next": reverse("grant_detail", args=[grant.pk])})
+    return f"{reverse('terms_current')}?{query}"
 
 
 @login_required
@@ -279,6 +294,9 @@ def grant_respond(request, pk: int):
     accept = form.cleaned_data["answer"] == "accept"
     try:
         services.offer_respond(grant_id=grant.pk, accept=accept, by=request.user)
+    except TermsNotAccepted as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return HttpResponse(status=400) if request.htmx else redirect(_terms_url(grant))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponse(status=400) if request.htmx else redirect("grant_detail", pk=grant.pk)

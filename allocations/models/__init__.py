@@ -76,4 +76,5 @@ from allocations.models.changes import *  # noqa: F403
 from allocations.models.dashboards import *  # noqa: F403
 from allocations.models.provisioning import *  # noqa: F403
 from allocations.models.reports import *  # noqa: F403
+from allocations.models.terms import *  # noqa: F403
 from allocations.models.usage import *  # noqa: F403

@@ -49,6 +49,11 @@ class DesiredAccountSerializer(serializers.Serializer):
     organization = serializers.CharField()
     gpu_minutes = serializers.IntegerField(help_text="GrpTRESMins=gres/gpu=N: cumulative GPU-minutes allowed.")
     users = serializers.ListField(child=serializers.CharField())
+    pending_terms = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Team members withheld from users until they accept the current terms of access and the "
+        "Gigafactory's acceptable-use policy (not to be created; shown for the site's staff).",
+    )
 
 
 class DesiredStateSerializer(serializers.Serializer):

@@ -11,10 +11,10 @@ readable; after that the agent deletes it). For each account:
   every slice has ended the limit is what was used: no new job starts.
 - ``users``: the cluster user names (``ClusterUsername`` for the Gigafactory) of the grant team members the PI
   added (``GrantMember``); removed ``SLURM_USER_GRACE_DAYS`` after the last slice ended.
-
-Terms of access: a member gets an account only after accepting the platform's and the site's terms. That gate
-belongs to the terms-of-access feature; it plugs in at :func:`_members` (``MEMBERS_SQL``), where the user list
-is built.
+- ``pending_terms``: the members withheld from ``users`` because they have not accepted the platform's terms of
+  access and the Gigafactory's acceptable-use policy (in the version current when they joined the team, or a later
+  one; see ``allocations.terms.selectors``). The agent does not create them; they appear in ``users`` once they
+  accept.
 """
 
 import datetime as dt
@@ -25,13 +25,13 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from allocations.models.capacity import Grant, GrantStatus
 from allocations.models.provisioning import AccountProvisioning, GrantMember, ProvisioningReport
 from allocations.models.usage import Cluster, UsageDaily
+from allocations.terms.selectors import provisioning_clearance
 from site_agent.reconcile import DEFAULT_PREFIX, Account
 
 PREFIX = DEFAULT_PREFIX
@@ -73,20 +73,10 @@ def _slices(cluster: Cluster, today: dt.date) -> list[dict]:
     )
 
 
-MEMBERS_SQL = (
-    "SELECT m.application_id, array_agg(u.username ORDER BY u.username) FROM allocations_grantmember m "
-    "JOIN allocations_clusterusername u ON u.user_id = m.user_id AND u.gigafactory_id = %(gigafactory)s "
-    "WHERE m.application_id IN (SELECT application_id FROM allocations_grant WHERE gigafactory_id = %(gigafactory)s) "
-    "GROUP BY m.application_id"
-)
-
-
-def _members(gigafactory_id: int) -> dict[int, list[str]]:
+def _members(gigafactory_id: int) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """The cluster user names of each application's grant team, for the applications with a grant on the
-    Gigafactory (one query). The terms-of-access gate for members filters here."""
-    with connection.cursor() as cursor:
-        cursor.execute(MEMBERS_SQL, {"gigafactory": gigafactory_id})
-        return dict(cursor.fetchall())
+    Gigafactory: ``(cleared, pending_terms)``, the terms-of-access gate applied (one query)."""
+    return provisioning_clearance(gigafactory_id=gigafactory_id)
 
 
 def _ended(grant: dict, today: dt.date) -> bool:
@@ -104,7 +94,7 @@ def _desired_items(cluster: Cluster, today: dt.date) -> list[dict]:
         .annotate(total=Sum("gpu_seconds"))
         .values_list("grant_id", "total")
     )
-    members = _members(cluster.gigafactory_id)
+    members, pending = _members(cluster.gigafactory_id)
     by_account: dict[str, list[dict]] = defaultdict(list)
     for grant in slices:
         by_account[grant["slurm_account"]].append(grant)
@@ -124,12 +114,11 @@ def _desired_items(cluster: Cluster, today: dt.date) -> list[dict]:
                 if grant["starts_on"] <= today:
                     seconds += grant["granted_seconds"]
         users: list[str] = []
+        withheld: list[str] = []
         if live or today < last_end + grace:
             applications = {grant["application_id"] for grant in grants}
-            if len(applications) == 1:
-                users = members.get(applications.pop(), [])
-            else:
-                users = sorted({user for app in applications for user in members.get(app, ())})
+            users = sorted({user for app in applications for user in members.get(app, ())})
+            withheld = sorted({user for app in applications for user in pending.get(app, ())} - set(users))
         first = grants[0]
         organisation = first["application__organisation__short_name"] or first["application__organisation__legal_name"]
         items.append(
@@ -139,6 +128,7 @@ def _desired_items(cluster: Cluster, today: dt.date) -> list[dict]:
                 "organization": _clean(organisation or ""),
                 "gpu_minutes": seconds // 60,
                 "users": users,
+                "pending_terms": withheld,
             }
         )
     return items

@@ -18,6 +18,7 @@ from allocations.capacity.selectors import admin_access
 from allocations.models.capacity import Grant
 from allocations.models.provisioning import ClusterUsername
 from allocations.models.usage import Cluster, UsageImport
+from allocations.terms.selectors import withheld_members
 from allocations.usage import provisioning, selectors, services
 from allocations.usage.forms import (
     ClusterForm,
@@ -224,9 +225,12 @@ def grant_team(request, pk: int):
             gigafactory_id=grant.gigafactory_id, user_id__in=[m.user_id for m in members]
         ).values_list("user_id", "username")
     )
+    withheld = withheld_members(application_id=grant.application_id, gigafactory_id=grant.gigafactory_id)
     context = {
         "grant": grant,
-        "members": [{"member": m, "username": usernames.get(m.user_id)} for m in members],
+        "members": [
+            {"member": m, "username": usernames.get(m.user_id), "terms_pending": m.user_id in withheld} for m in members
+        ],
         "form": form,
         "is_pi": grant.application.pi_id == request.user.pk,
         "clusters": provisioning.grant_provisioning(grant=grant),

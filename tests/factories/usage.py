@@ -16,6 +16,7 @@ from allocations.models.usage import Cluster
 from allocations.usage.services import cluster_token_create
 from tests.factories.allocations import CallFactory, GigafactoryFactory
 from tests.factories.capacity import approved_application, open_pool, period_with_pools
+from tests.factories.terms import accept_current_terms
 
 HOUR = 3600
 _jobs = itertools.count(100_000)
@@ -60,7 +61,8 @@ def active_grant(
 ) -> Grant:
     """An active grant of ``hours`` GPU-hours on ``gigafactory`` in the given quarter (default: the current one),
     made the way production makes it: approved application, allocation run committed by ``by``, offer accepted by
-    the PI, grant activated. Its ``slurm_account`` is the application's reference in lower case."""
+    the PI (after accepting the current terms of access, if any are published), grant activated. Its
+    ``slurm_account`` is the application's reference in lower case."""
     if year is None or quarter is None:
         year, quarter = current_quarter()
     period = period_for(by=by, gigafactory=gigafactory, year=year, quarter=quarter)
@@ -73,6 +75,7 @@ def active_grant(
     capacity_services.run_execute(run_id=run.pk)
     capacity_services.run_commit(run_id=run.pk, by=by)
     grant = Grant.objects.get(application=application, period=period)
+    accept_current_terms(application.pi, [gigafactory])  # the offer needs them once terms are published
     capacity_services.offer_respond(grant_id=grant.pk, accept=True, by=application.pi)
     grant.refresh_from_db()
     if grant.status != GrantStatus.ACTIVE:

@@ -61,6 +61,8 @@ NOT_OBJECT_ROUTES = {
     "api:review-assignment-list": "format suffix only",
     "api:ledger-account-list": "format suffix only",
     "api:ledger-transfer-list": "format suffix only",
+    "api:terms-list": "format suffix only",
+    "api:terms-acceptance-list": "format suffix only",
 }
 NOT_OBJECT_NAMESPACES = {"admin": "Django admin: superusers after TOTP only (tests/accounts/test_staff_mfa.py)"}
 
@@ -508,6 +510,37 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
             "GET": "302 404 200 200 404 404 404 404 404 404 404 404 302",
         },
     ),
+    "terms_staff_edit": (
+        "terms_draft",
+        {
+            "GET": "302 404 404 404 403 403 403 403 200 403 404 302 302",
+            "POST": "302 404 404 404 403 403 403 403 400 403 404 302 302",
+        },
+    ),
+    "terms_staff_publish": (
+        "terms_draft",
+        {
+            "POST": "302 404 404 404 403 403 403 403 302 403 404 302 302",
+        },
+    ),
+    "terms_staff_version": (
+        "terms_draft",
+        {
+            "GET": "302 404 404 404 403 403 403 403 200 403 404 302 302",
+        },
+    ),
+    "terms_version": (
+        "terms_published",
+        {
+            "GET": "200 200 200 200 200 200 200 200 200 200 200 200 200",  # published texts are public
+        },
+    ),
+    "api:terms-detail": (
+        "terms_published",
+        {
+            "GET": "401 200 200 200 200 200 200 200 200 200 200 200 401",
+        },
+    ),
     "grant_respond": (
         "grant",
         {
@@ -830,6 +863,7 @@ def _build() -> dict:
     from allocations.models.call_forms import CallDocumentSlot, CallQuestion, QuestionKind
     from allocations.models.reports import FinalReport
     from allocations.postaward.changes import services as change_services
+    from allocations.terms import services as terms_services
     from allocations.usage import services as usage_services
     from ledger import services as ledger_services
     from ledger.models import Account
@@ -852,6 +886,7 @@ def _build() -> dict:
         sacct_upload,
     )
     from tests.factories.reviews import passed_check, submitted_application
+    from tests.factories.terms import accept_current_terms, published_terms
     from tests.factories.usage import cluster_token
 
     ensure_platform_groups()
@@ -871,7 +906,13 @@ def _build() -> dict:
     jupiter = GigafactoryFactory(name="Jupiter AI Gigafactory", slug="jupiter")
     cluster = ClusterFactory(name="booster", gigafactory=jupiter)
     elsewhere = ClusterFactory(name="elsewhere", gigafactory=GigafactoryFactory(name="Alps", slug="alps"))
+    published_terms(by=aa, gigafactory=jupiter)  # the PI accepts it with the offer, as production asks
     grant = active_grant(by=aa, gigafactory=jupiter, organisation=org, pi=pi)
+    terms_published = published_terms(by=aa)
+    accept_current_terms(pi, [jupiter])
+    terms_draft = terms_services.terms_version_create(
+        kind=terms_published.kind, gigafactory=None, by=aa, title="Terms, next version", body="Text."
+    )
     call = CallFactory(title="Large Scale 2027", slug="large-scale-2027", gigafactories=[jupiter])
 
     # An application in review: cfl returned it for a conflict, asg accepted; rev is made afterwards, so the
@@ -943,6 +984,8 @@ def _build() -> dict:
         "account": Account.objects.filter(partner=partner).values_list("pk", flat=True).first(),
         "pledge": pledge.pk,
         "transfer": in_kind.pk,
+        "terms_published": terms_published.pk,
+        "terms_draft": terms_draft.pk,
     }
     return {"clients": clients, "objects": objects}
 
@@ -1037,6 +1080,9 @@ PK_OBJECT = {
     "ledger-partner": "partner",
     "transfer_reverse": "transfer",
     "pending_": "pledge",
+    "terms_version": "terms_published",
+    "terms-detail": "terms_published",
+    "terms_staff": "terms_draft",
 }
 PARAM_OBJECT = {
     "invitation_pk": "invitation",

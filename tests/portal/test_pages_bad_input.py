@@ -15,6 +15,7 @@ from allocations.models import Application, Attachment, Call, CallCutoff, CallDo
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, Pool
 from allocations.models.changes import ChangeRequest
 from allocations.models.reports import FinalReport
+from allocations.models.terms import TermsVersion
 from allocations.models.usage import Cluster, UsageImport
 from ledger.models import Partner, Transfer
 from reviews.models import ReviewAssignment
@@ -88,6 +89,8 @@ MODELS = {
     "documents": CallDocumentSlot,
     "cutoffs": CallCutoff,
     "changes": ChangeRequest,
+    "terms": TermsVersion,
+    "versions": TermsVersion,
 }
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -12,6 +12,8 @@ from allocations.capacity import selectors
 from allocations.capacity.services._common import REFRESH_SUMMARY, _post, _transfer_id, gpu_ledger
 from allocations.models import Application
 from allocations.models.capacity import AllocationRun, Grant, GrantStatus
+from allocations.terms.selectors import pending_versions
+from allocations.terms.services import TermsNotAccepted
 from ledger.engine import TransferSpec
 from ledger.models import TransferCode
 from portal.emails import queue_templated_email
@@ -47,7 +49,9 @@ def _lock_grant(grant_id: int) -> tuple[Grant, Application]:
 
 def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
     """The PI accepts or declines an offer before its deadline. Declined hours go back to the pool (a reversal
-    transfer). An accepted grant whose period has started becomes active at once."""
+    transfer). An accepted grant whose period has started becomes active at once. Accepting needs the PI's
+    acceptance of the current terms of access and of the Gigafactory's acceptable-use policy (``TermsNotAccepted``
+    names the versions missing); declining does not."""
     now = now or timezone.now()
     with transaction.atomic():
         grant, application = _lock_grant(grant_id)
@@ -61,6 +65,8 @@ def offer_respond(*, grant_id: int, accept: bool, by: User, now=None) -> Grant:
             )
         if now >= grant.respond_by:
             raise ValidationError(_("The deadline to answer this offer has passed."))
+        if accept and (missing := pending_versions(user=by, gigafactory_ids=[grant.gigafactory_id])):
+            raise TermsNotAccepted(missing)
         # The answer covers the whole award: every slice still on offer follows it.
         slices = [grant]
         if grant.award_id:

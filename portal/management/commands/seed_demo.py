@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 # Order matters: later apps build on the users and organisations of earlier ones.
-DEMO_MODULES = ("accounts.demo", "allocations.demo", "reviews.demo", "ledger.demo")
+DEMO_MODULES = ("accounts.demo", "allocations.demo", "allocations.terms.demo", "reviews.demo", "ledger.demo")
 HISTORY_MODULES = ("allocations.demo.history", "allocations.demo.reports", "allocations.demo.changes")
 
 

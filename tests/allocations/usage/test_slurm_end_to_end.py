@@ -1,11 +1,11 @@
 """From award to cluster and back, on the real Slurm of scripts/slurm_testbed.sh (marked ``slurm``).
 
 A grant is accepted in the portal -> one run of the site agent (python -m site_agent, against the live server) ->
-Slurm has the account, the member and the GPU-minutes limit -> the member's job with 2 GPUs runs; a Linux user who
-is not on the grant is refused; a job beyond the limit stays pending on the association limit -> the next run pushes
-the records -> the portal's usage equals what sacct reports and the burn-down moves -> the grant closes -> the
-limit drops, the member is removed and a new job is refused. The closing run is killed between its two sacctmgr
-commands; the next run converges to the same end state.
+Slurm has the account, the member and the GPU-minutes limit -> the member's job with 2 GPUs runs; a team member who
+has not accepted the terms of access is not given the account and is refused; a job beyond the limit stays pending
+on the association limit -> the next run pushes the records -> the portal's usage equals what sacct reports and the
+burn-down moves -> the grant closes -> the limit drops, the member is removed and a new job is refused. The closing
+run is killed between its two sacctmgr commands; the next run converges to the same end state.
 """
 
 import os
@@ -18,13 +18,15 @@ import pytest
 from django.db import transaction
 
 from allocations.capacity.services.offers import grant_close
-from allocations.models import Application
+from allocations.models import Application, ApplicationMember
 from allocations.models.capacity import Grant
 from allocations.models.provisioning import AccountProvisioning, ProvisioningStatus
 from allocations.models.usage import UsageRecord
 from allocations.usage import selectors
+from allocations.usage.provisioning import desired_state
 from allocations.usage.services.provisioning import cluster_username_set, grant_member_add
-from tests.factories import ClusterFactory, GigafactoryFactory, active_grant
+from tests.factories import ClusterFactory, GigafactoryFactory, UserFactory, active_grant
+from tests.factories.terms import published_terms
 from tests.factories.usage import cluster_token
 from tests.slurm import linux_user, poll, run, sacct_job, squeue_reason
 
@@ -84,17 +86,25 @@ def test_award_to_cluster_and_back(clean_slurm, live_server, settings, tmp_path,
     gigafactory = GigafactoryFactory(name="Testbed AI Gigafactory", slug="testbed")
     cluster = ClusterFactory(name="gapcluster", gigafactory=gigafactory, timezone="UTC")
     key = cluster_token(cluster, by=carol)
-    grant = active_grant(by=carol, gigafactory=gigafactory, hours=1, organisation=alice_org, pi=alice)
+    published_terms(by=carol)
+    published_terms(by=carol, gigafactory=gigafactory)
+    grant = active_grant(by=carol, gigafactory=gigafactory, hours=1, organisation=alice_org, pi=alice)  # she accepts
     # An account name of its own: sacct keeps the jobs of the accounts of earlier runs.
     account = f"gap-2027-{random.randrange(1, 999_999):06d}"
     Grant.objects.filter(pk=grant.pk).update(slurm_account=account)
     cluster_username_set(user=alice, gigafactory=gigafactory, username=linux_user(MEMBER))
     grant_member_add(grant=grant, user=alice, by=alice)
+    # A team member who has not accepted the terms: withheld from Slurm, listed as pending for the site.
+    ben = UserFactory(email="ben@aurora-ai.eu")
+    ApplicationMember.objects.create(application=grant.application, email=ben.email, user=ben)
+    cluster_username_set(user=ben, gigafactory=gigafactory, username=linux_user(OUTSIDER))
+    grant_member_add(grant=grant, user=ben, by=alice)
 
     first = agent(live_server.url, key, tmp_path)
     assert first.returncode == 0, first.stderr
 
     assert assoc(account) == {"": "gres/gpu=60", MEMBER: ""}
+    assert desired_state(cluster=cluster)["accounts"][0]["pending_terms"] == [OUTSIDER]
     assert AccountProvisioning.objects.get(cluster=cluster, slurm_account=account).status == ProvisioningStatus.APPLIED
 
     job = sbatch(MEMBER, account, "--gres=gpu:2", "-t", "1", "--wrap", "sleep 2")
@@ -103,7 +113,7 @@ def test_award_to_cluster_and_back(clean_slurm, live_server, settings, tmp_path,
     finished = poll(lambda: (row := sacct_job(job_id)) and row["State"] == "COMPLETED" and row)
     assert "gres/gpu=2" in finished["AllocTRES"]
 
-    refused = sbatch(linux_user(OUTSIDER), account, "--gres=gpu:1", "-t", "1", "--wrap", "true")
+    refused = sbatch(OUTSIDER, account, "--gres=gpu:1", "-t", "1", "--wrap", "true")  # no terms, no account
     assert refused.returncode != 0
     assert "Invalid account" in refused.stderr
 
