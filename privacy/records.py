@@ -19,6 +19,8 @@ RECORD_REFERENCES: tuple[str, ...] = (
     "allocations.ChangeRequest.decided_by",
     "allocations.ClusterToken.created_by",
     "allocations.GrantMember.added_by",
+    "allocations.TermsVersion.created_by",
+    "allocations.TermsVersion.published_by",
     "allocations.UsageImport.created_by",
     "ledger.Transfer.created_by",
     "reviews.CallMatchingSetting.updated_by",

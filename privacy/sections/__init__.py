@@ -22,6 +22,7 @@ from privacy.sections.account import (
     organisation_rows,
     partner_rows,
     profile_rows,
+    terms_rows,
     token_rows,
 )
 from privacy.sections.applications import (
@@ -67,6 +68,12 @@ SECTIONS: tuple[Section, ...] = (
         gettext_lazy("User names on the clusters"),
         ("allocations.ClusterUsername.user",),
         cluster_username_rows,
+    ),
+    Section(
+        "terms_acceptances",
+        gettext_lazy("Terms of access you accepted"),
+        ("allocations.TermsAcceptance.user",),
+        terms_rows,
     ),
     Section(
         "organisations",

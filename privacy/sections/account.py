@@ -1,5 +1,5 @@
-"""The account: profile, addresses, authenticators, tokens, cluster names, organisations, invitations, partners
-and the audit trail."""
+"""The account: profile, addresses, authenticators, tokens, cluster names, terms accepted, organisations,
+invitations, partners and the audit trail."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from accounts.models import ApiToken, Invitation, Membership, User
 from accounts.roles import held_roles
-from allocations.models import ClusterUsername
+from allocations.models import ClusterUsername, TermsAcceptance
 from audit.models import AuditEvent, ObjectType
 from ledger.models import Partner
 from privacy.sections.common import Rows, actor_part
@@ -102,4 +102,17 @@ def audit_rows(user: User) -> Rows:
             "by": actor_part(e.actor_id, user=user),
         }
         for e in events
+    ]
+
+
+def terms_rows(user: User) -> Rows:
+    return [
+        {
+            "document": str(a.version.document_label),
+            "version": a.version.number,
+            "title": a.version.title,
+            "accepted_at": a.accepted_at,
+            "language": a.language,
+        }
+        for a in TermsAcceptance.objects.filter(user=user).select_related("version__gigafactory").order_by("pk")
     ]
