@@ -21,6 +21,7 @@ class TermsVersionSerializer(serializers.ModelSerializer):
     gigafactory = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
+        allow_null=True,
         help_text="The site of an acceptable-use policy; null: platform terms.",
     )
     document = serializers.CharField(source="document_label", read_only=True)
