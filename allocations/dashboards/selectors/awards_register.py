@@ -1,6 +1,23 @@
 """The public awards register: accepted grants for everybody, hiding what confidential calls keep hidden."""
 
-from django.db.models import BigIntegerField, Case, CharField, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from allocations.applications.workflow import Status
 from allocations.dashboards.selectors.filters import ACCEPTED
@@ -29,6 +46,7 @@ PUBLIC_FIELDS = (
     "year",
     "quarter",
     "award_key",
+    "slices",
 )
 
 
@@ -85,8 +103,23 @@ class PublicAwardList:
         return _public_rows(self._grants.order_by(*PUBLIC_ORDER)).iterator(chunk_size=chunk_size)
 
 
+def _award_total(aggregate):
+    """``aggregate`` over the accepted slices of the row's award (a subquery), for grants without an award None."""
+    slices = Grant.objects.filter(award_id=OuterRef("award_id"), status__in=ACCEPTED).order_by().values("award_id")
+    return Subquery(slices.annotate(value=aggregate).values("value")[:1])
+
+
+def _one_row_per_award(grants: QuerySet[Grant]) -> QuerySet[Grant]:
+    """An award over several quarters is one row of the register: its first matching slice stands for it (grants
+    made before awards existed stand for themselves)."""
+    firsts = grants.filter(award__isnull=False).order_by().values("award_id").annotate(first=Min("pk"))
+    return grants.filter(Q(award__isnull=True) | Q(pk__in=firsts.values("first")))
+
+
 def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
-    """``grants`` as dictionaries of ``PUBLIC_FIELDS``, the hidden fields of confidential calls emptied in SQL."""
+    """``grants`` as dictionaries of ``PUBLIC_FIELDS``, the hidden fields of confidential calls emptied in SQL. A row
+    stands for its whole award: GPU-seconds of every accepted slice, the project's start and end, and the number of
+    quarterly slices (``slices``)."""
     return grants.values(
         "pk",
         confidential=F("application__call__awards_confidential"),
@@ -97,12 +130,15 @@ def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
         organisation_type=F("application__organisation__type"),
         gigafactory_name=_hidden(F("gigafactory__name")),
         access_mode=_hidden(F("application__call__access_mode__name")),
-        gpu_seconds=_hidden(F("granted_seconds"), BigIntegerField()),
-        period_start=_hidden(F("starts_on"), DateField()),
-        period_end=_hidden(F("ends_on"), DateField()),
+        gpu_seconds=_hidden(
+            Coalesce(_award_total(Sum("granted_seconds")), F("granted_seconds")), BigIntegerField()
+        ),
+        period_start=_hidden(Coalesce(F("award__starts_on"), F("starts_on")), DateField()),
+        period_end=_hidden(Coalesce(F("award__ends_on"), F("ends_on")), DateField()),
         year=_hidden(F("period__year"), IntegerField()),
         quarter=_hidden(F("period__quarter"), IntegerField()),
         award_key=_hidden(F("award_id"), IntegerField()),
+        slices=_hidden(Coalesce(_award_total(Count("pk")), Value(1)), IntegerField()),
     )
 
 
@@ -140,7 +176,7 @@ def public_awards(
         qs = qs.filter(application__organisation__type=organisation_type)
     if year:
         qs = qs.filter(period__year=year)
-    return PublicAwardList(qs)
+    return PublicAwardList(_one_row_per_award(qs))
 
 
 def public_filter_choices() -> dict:

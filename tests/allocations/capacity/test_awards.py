@@ -212,3 +212,29 @@ def test_an_accepted_award_commits_accepted_slices_that_activate_in_their_quarte
     assert second.status == GrantStatus.ACTIVE  # the application is active already: only the slice moves
     application.refresh_from_db()
     assert application.status == "active"
+
+
+def test_the_public_register_counts_an_award_once_with_the_hours_of_all_its_slices(
+    twelve_months, carol, alice, gigafactory, client
+):
+    application, q1_pool = twelve_months
+    period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=2)
+    committed_run(q1_pool, carol)
+    first = Grant.objects.get(application=application, period=q1_pool.period)
+    services.offer_respond(grant_id=first.pk, accept=True, by=alice)
+    slices = list(Grant.objects.filter(application=application, status=GrantStatus.ACCEPTED))
+    assert len(slices) == 2
+
+    from allocations.dashboards.selectors import public_awards
+
+    register = public_awards()
+    assert register.count() == 1
+    (row,) = register[0:10]
+    assert row["gpu_seconds"] == sum(s.granted_seconds for s in slices)
+    assert (row["period_start"], row["period_end"], row["slices"]) == (dt.date(2027, 2, 1), dt.date(2028, 2, 1), 2)
+    body = client.get("/awards/").content.decode()
+    assert "1 award" in body and "(2 quarters)" in body
+    api = client.get("/api/v1/public/awards/").json()
+    assert api["count"] == 1 and api["results"][0]["starts_on"] == "2027-02-01"
+    # A year filter finds the award by any of its quarters, still once.
+    assert public_awards(year=2027).count() == 1
