@@ -32,6 +32,12 @@ class AllocationsConfig(AppConfig):
                 roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
             ),
             StaffTool(
+                title=_("Change requests"),
+                description=_("Extensions, supplements, transfers and team changes of running grants to decide."),
+                url_name="staff_change_request_list",
+                roles=frozenset({PlatformRole.ALLOCATION_ADMIN}),
+            ),
+            StaffTool(
                 title=_("Final reports"),
                 description=_("Final reports of ended awards: overdue, not yet due and submitted, with publications."),
                 url_name="staff_final_reports",

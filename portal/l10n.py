@@ -61,8 +61,8 @@ def money(cents, *, currency_symbol: str = "€", show_cents: bool | None = None
 def deadline(moment: datetime.datetime | None) -> str:
     """A deadline in Brussels time with its zone named, the same abbreviation in every language:
     "7 Dec 2026, 12:00 CET", "07.12.2026, 12:00 CET", "07/12/2026 12:00 CET"."""
-    if moment is None:
-        return "—"
+    if not isinstance(moment, datetime.datetime):
+        return "—"  # None, or a template's empty value for a missing cut-off
     local = moment.astimezone(DEADLINE_ZONE) if timezone.is_aware(moment) else moment
     return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname() or ''}".strip()
 

@@ -60,6 +60,18 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_first():
+    """Every test starts in the default language: a request's language (the switcher, a user's stored language)
+    stays active in the thread after the request, and would otherwise leak into the next test's services."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -130,9 +130,7 @@ def _public_rows(grants: QuerySet[Grant]) -> QuerySet:
         organisation_type=F("application__organisation__type"),
         gigafactory_name=_hidden(F("gigafactory__name")),
         access_mode=_hidden(F("application__call__access_mode__name")),
-        gpu_seconds=_hidden(
-            Coalesce(_award_total(Sum("granted_seconds")), F("granted_seconds")), BigIntegerField()
-        ),
+        gpu_seconds=_hidden(Coalesce(_award_total(Sum("granted_seconds")), F("granted_seconds")), BigIntegerField()),
         period_start=_hidden(Coalesce(F("award__starts_on"), F("starts_on")), DateField()),
         period_end=_hidden(Coalesce(F("award__ends_on"), F("ends_on")), DateField()),
         year=_hidden(F("period__year"), IntegerField()),
