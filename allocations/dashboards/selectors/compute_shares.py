@@ -10,7 +10,7 @@ from django.db.models import Sum
 from allocations.dashboards.selectors.call_funnel import _funnel_where
 from allocations.dashboards.selectors.filters import GRANTED, Filters, _periods, as_of, permille
 from allocations.models import AccessMode, Call
-from allocations.models.capacity import CapacityPeriod, Pool, PoolKind
+from allocations.models.capacity import CapacityPeriod, Grant, Pool, PoolKind
 from allocations.models.dashboards import ApplicationFunnelFact, CutoffFunnelSummary, GrantUsageSummary
 from ledger import selectors as ledger_selectors
 from ledger.shares import shares_in_basis_points
@@ -74,7 +74,9 @@ FROM (
     SELECT country, organisation_type, access_mode_id, ai_domain, call_id,
            GROUPING(country) AS g_country, GROUPING(organisation_type) AS g_type,
            GROUPING(access_mode_id) AS g_mode, GROUPING(ai_domain) AS g_domain, GROUPING(call_id) AS g_call,
-           COUNT(*) AS n, SUM(granted_seconds) AS granted, SUM(used_seconds) AS used
+           -- an award over several quarters counts once (grants made before awards existed count alone)
+           COUNT(DISTINCT (SELECT COALESCE(g.award_id, -g.id) FROM {grant} g WHERE g.id = grant_id)) AS n,
+           SUM(granted_seconds) AS granted, SUM(used_seconds) AS used
     FROM {summary}
     WHERE status = ANY(%(granted)s) AND {where}
     GROUP BY GROUPING SETS ((country), (organisation_type), (access_mode_id), (ai_domain), (call_id), ())
@@ -125,7 +127,9 @@ def distribution(*, filters: Filters) -> Distribution:
     from allocations.models import AIDomain
 
     where, params = _summary_where(filters)
-    sql = _DISTRIBUTION_SQL.format(summary=table(GrantUsageSummary), mode=table(AccessMode), where=where)
+    sql = _DISTRIBUTION_SQL.format(
+        summary=table(GrantUsageSummary), mode=table(AccessMode), grant=table(Grant), where=where
+    )
     params["granted"] = [str(s) for s in GRANTED]
     country_names = dict(countries)
     type_names = dict(OrganisationType.choices)

@@ -15,7 +15,7 @@ def _share_table(slug: str, title, label, rows: list[selectors.ShareRow], total:
         caption=str(_("GPU-hours granted (open and accepted offers) and used, and the share of all granted hours.")),
         columns=[
             Column("label", label, header=True),
-            Column("grants", _("Grants"), "count"),
+            Column("grants", _("Awards"), "count"),
             Column("granted", _("Granted (GPU-h)"), "hours", True),
             Column("used", _("Used (GPU-h)"), "hours", True),
             Column("share", _("Share of granted"), "permille"),

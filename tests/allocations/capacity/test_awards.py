@@ -238,3 +238,22 @@ def test_the_public_register_counts_an_award_once_with_the_hours_of_all_its_slic
     assert api["count"] == 1 and api["results"][0]["starts_on"] == "2027-02-01"
     # A year filter finds the award by any of its quarters, still once.
     assert public_awards(year=2027).count() == 1
+
+
+def test_the_distribution_dashboard_counts_an_award_once(twelve_months, carol, alice, gigafactory):
+    application, q1_pool = twelve_months
+    period_with_pools(by=carol, gigafactory=gigafactory, year=2027, quarter=2)
+    committed_run(q1_pool, carol)
+    first = Grant.objects.get(application=application, period=q1_pool.period)
+    services.offer_respond(grant_id=first.pk, accept=True, by=alice)
+    assert Grant.objects.filter(application=application, status=GrantStatus.ACCEPTED).count() == 2
+
+    from allocations.dashboards.selectors import Filters, distribution
+    from allocations.dashboards.services import usage_summary_refresh
+
+    usage_summary_refresh()
+    shares = distribution(filters=Filters())
+    assert shares.total.grants == 1  # one award, two quarterly slices
+    assert shares.total.granted == sum(
+        Grant.objects.filter(application=application).values_list("granted_seconds", flat=True)
+    )
