@@ -388,6 +388,9 @@ SPECTACULAR_SETTINGS = {
         "TrancheKindEnum": "ledger.models.TrancheKind",
         "OwnerKindEnum": "ledger.models.OwnerKind",
         "LedgerUnitEnum": "ledger.models.LedgerUnit",
+        "ChangeRequestKindEnum": "allocations.models.changes.ChangeKind",
+        "ReleasedOutputKindEnum": "allocations.models.reports.OutputKind",
+        "TermsKindEnum": "allocations.models.terms.TermsKind",
     },
 }
 
