@@ -56,9 +56,10 @@ test-fast: install ## The suite without browser tests
 test-browser: install ## Only the Playwright browser tests
 	@$(SERVICES) && PORTAL_TESTING=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
 
-lint: install ## ruff (incl. complexity), formatting, import contracts, migrations and deploy checks
+lint: install ## ruff (incl. complexity), formatting, module size, import contracts, migrations and deploy checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(PY) scripts/check_module_size.py
 	$(BIN)/lint-imports --no-cache
 	@$(SERVICES) && PORTAL_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 	@$(MAKE) --no-print-directory check-deploy
