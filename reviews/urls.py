@@ -23,6 +23,11 @@ urlpatterns = [
     path("staff/reviews/manage/applications/<int:pk>/assign/", views.assign_reviewer, name="assign_reviewer"),
     path("staff/reviews/manage/applications/<int:pk>/move/", views.panel_move, name="panel_move"),
     path("staff/reviews/manage/applications/<int:pk>/decide/", views.panel_decide, name="panel_decide"),
+    path(
+        "staff/reviews/manage/applications/<int:pk>/reviews/",
+        views.panel_application_reviews,
+        name="panel_application_reviews",
+    ),
     # Applicants
     path("applications/<int:pk>/reviews/", views.application_reviews, name="application_reviews"),
 ]

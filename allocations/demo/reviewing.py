@@ -53,7 +53,7 @@ def assign(applications: list[Application], *, by: User, pool: list[User], now) 
             if selectors.conflict_reason(reviewer=reviewer, application=application) is not None:
                 continue
             chosen.append(reviewer)
-            if len(chosen) == application.call.access_mode.reviewers_required:
+            if len(chosen) == application.call.reviewers_needed:
                 break
         turn += 1
         for reviewer in chosen:

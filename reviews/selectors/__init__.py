@@ -53,6 +53,8 @@ call_for_management = _boards.call_for_management
 Board = _boards.Board
 call_board = _boards.call_board
 application_for_manager = _boards.application_for_manager
+PanelReview = _boards.PanelReview
+reviews_for_panel = _boards.reviews_for_panel
 PanelRow = _boards.PanelRow
 Panel = _boards.Panel
 panel = _boards.panel
@@ -195,7 +197,7 @@ def review_progress(*, application: Application) -> dict:
         assigned=Count("pk"), completed=Count("pk", filter=Q(status=AssignmentStatus.COMPLETED))
     )
     return {
-        "required": application.call.access_mode.reviewers_required,
+        "required": application.call.reviewers_needed,
         # Modes without peer review (Playground, Fast Lane) have no reviews to read, only a decision.
         "has_reviews": application.call.reviewers_needed > 0,
         "completed": counts["completed"],

@@ -95,7 +95,7 @@ def call_board(*, call: Call, today: dt.date | None = None) -> Board:
         )
         .order_by("submitted_at", "pk")
     )
-    required = call.access_mode.reviewers_required
+    required = call.reviewers_needed
     missing = 0
     for a in applications:
         a.missing_reviews = max(required - a.completed_reviews, 0) if a.status == Status.IN_REVIEW else 0
@@ -112,6 +112,45 @@ def call_board(*, call: Call, today: dt.date | None = None) -> Board:
 
 def application_for_manager(*, pk: int) -> Application:
     return Application.objects.select_related("call__access_mode", "organisation", "pi", "cutoff").get(pk=pk)
+
+
+@dataclass
+class PanelReview:
+    reviewer: object
+    version: int
+    submitted_at: dt.datetime | None
+    scores: list[tuple[str, int]]
+    comment_for_applicant: str
+    comment_for_panel: str
+
+
+def reviews_for_panel(*, application: Application) -> list[PanelReview]:
+    """The application's submitted reviews, each in its latest version, with the reviewer's name, the scores and
+    both comments, in assignment order: for call managers preparing the panel (never shown to the applicant)."""
+    criteria = list(RubricCriterion.objects.filter(call_id=application.call_id).order_by("position", "id"))
+    assignments = (
+        ReviewAssignment.objects.filter(application=application)
+        .select_related("reviewer")
+        .prefetch_related(_reviews_prefetch())
+        .order_by("pk")
+    )
+    result = []
+    for assignment in assignments:
+        review = latest_submitted(assignment.reviews.all())
+        if review is None:
+            continue
+        scores = review_scores(review)
+        result.append(
+            PanelReview(
+                reviewer=assignment.reviewer,
+                version=review.version,
+                submitted_at=review.submitted_at,
+                scores=[(c.name, scores[c.pk]) for c in criteria if c.pk in scores],
+                comment_for_applicant=review.comment_for_applicant,
+                comment_for_panel=review.comment_for_panel,
+            )
+        )
+    return result
 
 
 @dataclass

@@ -127,7 +127,7 @@ def _application_facts(applications: list[Application]):
             id=a.pk,
             organisation_id=a.organisation_id,
             topics=assignment_rules.topics([a.ai_domain] if a.ai_domain else [], a.keywords or []),
-            needed=max(a.call.access_mode.reviewers_required - active[a.pk], 0),
+            needed=max(a.call.reviewers_needed - active[a.pk], 0),
             pi_id=a.pi_id,
             team_user_ids=frozenset(team[a.pk]),
             excluded_reviewer_ids=frozenset(excluded[a.pk]),

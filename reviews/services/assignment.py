@@ -112,7 +112,7 @@ def _assign(
     active = ReviewAssignment.objects.filter(application=application, status__in=ACTIVE_ASSIGNMENT)
     if active.filter(reviewer=reviewer).exists():
         raise ValidationError(_("%(user)s is already assigned to %(ref)s.") % {"user": reviewer, "ref": application})
-    required = application.call.access_mode.reviewers_required
+    required = application.call.reviewers_needed
     if active.count() >= required:
         raise ValidationError(_("%(ref)s already has its %(n)d reviewers.") % {"ref": application, "n": required})
     if ReviewAssignment.objects.filter(

@@ -46,7 +46,7 @@ def eligibility_check_record(
         application = _lock(application_id)
         if not eligible:
             action = Action.FAIL_CHECK
-        elif application.call.access_mode.reviewers_required == 0:
+        elif application.call.reviewers_needed == 0:
             action = Action.PASS_CHECK_TO_PANEL
         else:
             action = Action.PASS_CHECK

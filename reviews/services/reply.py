@@ -11,7 +11,7 @@ from accounts.models import User
 from allocations.applications import selectors as application_selectors
 from allocations.applications.services import application_transition, brussels_time
 from allocations.applications.workflow import Action, Role, Status
-from allocations.models import Application
+from allocations.models import Application, Call
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import (
@@ -21,17 +21,21 @@ from reviews.models import (
 )
 from reviews.services._common import _absolute_url, _event, _lock
 
-REPLY_DAYS = 7
+REPLY_DAYS = 7  # a call without its own reply window
 
 
 # --- Right to reply ----------------------------------------------------------------------------------------------
 
 
-def reply_window_open(*, application_id: int, by: User | None, now=None, days: int = REPLY_DAYS) -> RightToReply:
-    """Open the PI's right to reply (the portal, once the reviews are complete, or a call manager); emails the PI."""
+def reply_window_open(*, application_id: int, by: User | None, now=None, days: int | None = None) -> RightToReply:
+    """Open the PI's right to reply (the portal, once the reviews are complete, or a call manager) for the call's
+    reply window (``days`` overrides it); emails the PI."""
     now = now or timezone.now()
     with transaction.atomic():
         application = application_transition(application_id=application_id, action=Action.OPEN_REPLY, by=by, now=now)
+        if days is None:
+            days = Call.objects.filter(pk=application.call_id).values_list("reply_window_days", flat=True).get()
+            days = days or REPLY_DAYS
         window = RightToReply.objects.create(
             application=application, opened_at=now, deadline=now + dt.timedelta(days=days)
         )

@@ -165,7 +165,7 @@ def review_submit(*, review_id: int, by: User, now=None) -> Review:
 
 
 def _complete_if_done(application: Application, *, now) -> None:
-    required = application.call.access_mode.reviewers_required
+    required = application.call.reviewers_needed
     done = ReviewAssignment.objects.filter(application=application, status=AssignmentStatus.COMPLETED).count()
     if required == 0 or done < required:
         return

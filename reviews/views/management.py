@@ -60,6 +60,19 @@ def call_board(request, slug: str):
 
 
 @login_required
+def panel_application_reviews(request, pk: int):
+    """The panel's view of one application: every submitted review with the reviewer, the scores and both
+    comments, and the applicant's reply."""
+    application = _managed_application(request, pk)
+    context = {
+        "application": application,
+        "reviews": selectors.reviews_for_panel(application=application),
+        "window": selectors.reply_window(application=application),
+    }
+    return render(request, "reviews/panel_reviews.html", context)
+
+
+@login_required
 def eligibility_check(request, pk: int):
     application = _managed_application(request, pk)
     existing = EligibilityCheck.objects.filter(application=application).select_related("checked_by").first()

@@ -6,6 +6,7 @@ import time
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.test import Client
 from rest_framework.test import APIClient
 
 from allocations.models import Application, Status
@@ -60,3 +61,40 @@ def test_sign_in_and_pages_work_with_the_cache_down(redis_gone, client, alice):
     assert response.status_code == 302
     assert client.get("/applications/").status_code == 200
     assert Application.objects.count() == 0
+
+
+def test_run_commit_answers_quickly_and_the_offer_emails_wait_in_the_outbox(redis_gone, carol):
+    """The allocation commit with the broker down: grants and ledger transfers are committed, the answer is a quick
+    200, and the offer emails' task waits in the outbox for the relay (nothing is lost, nothing half-written)."""
+    from allocations.capacity import services
+    from allocations.models.capacity import AllocationRun, Grant
+    from tests.conftest import activate_totp, login_staff
+    from tests.factories import (
+        CallFactory,
+        GigafactoryFactory,
+        approved_application,
+        ensure_platform_groups,
+        open_pool,
+        period_with_pools,
+    )
+
+    ensure_platform_groups()
+    carol = activate_totp(carol)
+    gigafactory = GigafactoryFactory(slug="jupiter", accelerator_count=1000)
+    call = CallFactory(gigafactories=[gigafactory])
+    pool = open_pool(period_with_pools(by=carol, gigafactory=gigafactory, accelerators=40))
+    for rank, (requested, minimum) in enumerate(((50_000, 30_000), (5_000, 5_000)), start=1):
+        approved_application(call=call, requested=requested, minimum=minimum, rank=rank)
+    run = AllocationRun.objects.create(pool=pool, policy="rank_greedy", created_by=carol)
+    services.run_execute(run_id=run.pk)
+    client = login_staff(Client(), carol)
+    started = time.monotonic()
+    response = client.post(f"/api/v1/allocation-runs/{run.pk}/commit/", {}, content_type="application/json")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, response.content
+    assert elapsed < 3, f"commit took {elapsed:.1f} s with the broker down"
+    run.refresh_from_db()
+    assert run.status == "committed"
+    assert Grant.objects.filter(pool=pool).count() == 2
+    waiting = OutboxMessage.objects.filter(relayed_at__isnull=True).values_list("task", flat=True)
+    assert "allocations.capacity.send_offer_emails" in set(waiting)
