@@ -11,6 +11,8 @@ from tests.factories.usage import cluster_token
 
 def test_the_pi_adds_and_removes_a_member_on_the_team_page(grant, alice, client, cluster):
     client.force_login(alice)
+    grant_page = client.get(f"/grants/{grant.pk}/").content.decode()
+    assert f'href="/grants/{grant.pk}/team/"' in grant_page  # reached from "My grants", not only by its address
     page = client.get(f"/grants/{grant.pk}/team/")
     assert page.status_code == 200 and "sacctmgr script" in page.content.decode()
 
