@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from accounts.countries import ELIGIBLE_COUNTRIES
@@ -263,7 +264,7 @@ def _hash_token(raw: str) -> str:
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", _("Read")
+    READ = "read", pgettext_lazy("token scope", "Read")  # "Read" alone is also a count of read rows
     WRITE = "write", _("Write")
     STAFF = "staff", _("Staff")
 

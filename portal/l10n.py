@@ -9,12 +9,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 
 DEADLINE_ZONE = ZoneInfo("Europe/Brussels")
 NBSP = "\xa0"
 # English writes "12.5%" and "€1,200"; German and French put a (non-breaking) space before "%" and after the amount.
 _PREFIX_CURRENCY = frozenset({"en"})
+
+# Django 6.1's empty choice of a select (BLANK_CHOICE_LABEL), which Django's own catalogues do not translate yet:
+# named here so that makemessages keeps it in ours.
+BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")
 
 
 def _language() -> str:
