@@ -11,6 +11,7 @@ from allocations.demo.timeline import SPLIT, Quarter
 from allocations.models import AccessMode, Application, Gigafactory
 from allocations.models.capacity import AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool, PoolKind, RunStatus
 from allocations.usage import services as usage_services
+from portal.units import whole_gpu_hours
 
 # Accelerators installed per Gigafactory, quarter by quarter (the oldest demo quarter first, then the current and
 # the next one): the sites ramp up, so early rounds compete for little capacity. 0: not in service yet.
@@ -111,7 +112,7 @@ def sponsor(calls, *, by: User, now, answered) -> int:
             .select_related("account")
             .first()
         )
-        free = pool_balance(pool.account) // 3600 if pool else 0
+        free = whole_gpu_hours(pool_balance(pool.account)) if pool else 0
         hours = min(application.requested_gpu_hours, free)
         if hours < (application.minimum_gpu_hours or 1):
             continue  # the partner's pool is too small this quarter

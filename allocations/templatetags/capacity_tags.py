@@ -7,7 +7,7 @@ from django.utils import formats
 from allocations.capacity.selectors import hours, is_allocation_admin
 from allocations.capacity.selectors.awards import waitlist_place
 from ledger.models import Partner
-from portal import l10n
+from portal import l10n, units
 
 register = template.Library()
 
@@ -50,7 +50,7 @@ def whole_gpu_hours(seconds) -> str:
     whole number of hours, and "184,751,720.4" reads as false precision."""
     if seconds is None or seconds == "":
         return "—"
-    return formats.number_format(round(int(seconds) / 3600), force_grouping=True)
+    return formats.number_format(round(int(seconds) / units.SECONDS_PER_HOUR), force_grouping=True)
 
 
 @register.filter

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ledger.boundary import FINANCE_LEDGER
 from ledger.models import LedgerUnit, TransferCode
 from ledger.selectors import is_finance_admin, is_partner_contact
-from portal import l10n
+from portal import l10n, units
 
 register = template.Library()
 
@@ -21,9 +21,8 @@ def euros(cents: int | None) -> str:
 
 def gpu_hours(seconds: int) -> str:
     """GPU-seconds as GPU-hours: 5_400_000 -> "1,500 GPU-h"; 5_400 -> "1.5 GPU-h"."""
-    whole, rest = divmod(int(seconds), 3600)
-    value = whole if not rest else round(int(seconds) / 3600, 1)
-    decimals = 0 if not rest else 1
+    value = units.gpu_hours(int(seconds))
+    decimals = 0 if isinstance(value, int) else 1
     return _("%(hours)s GPU-h") % {"hours": formats.number_format(value, decimal_pos=decimals, force_grouping=True)}
 
 
