@@ -4,7 +4,8 @@ Runs on the cluster's admin node with the Python standard library only. One run:
 
 1. ``GET /api/v1/clusters/{name}/desired-state/`` (``If-None-Match`` with the last version: an unchanged state is
    a 304 and the copy kept in the state directory is used);
-2. read the current associations with ``sacctmgr -n -P show assoc`` and ``show account``;
+2. read the current associations with ``sacctmgr -n -P show assoc``, ``show account`` and ``show user`` (the
+   users' default accounts);
 3. plan the difference (:mod:`site_agent.reconcile`) and apply it with ``sacctmgr -i``, one command per action;
 4. read the associations again and ``POST /api/v1/clusters/{name}/provisioning-reports/`` with every action's
    outcome and the drift left (actions still needed);
@@ -159,15 +160,14 @@ def slurm_read(config: Config, argv: list[str]) -> list[str]:
     return done.stdout.splitlines()
 
 
-def read_current(config: Config) -> dict[str, reconcile.Account]:
+def read_current(config: Config) -> reconcile.Cluster:
+    """The associations, the accounts' settings and the users' default accounts."""
     where = [f"cluster={config.slurm_cluster}"] if config.slurm_cluster else []
-    assoc = slurm_read(
-        config, [config.sacctmgr, "-n", "-P", "show", "assoc", *where, f"format={reconcile.ASSOC_FORMAT}"]
-    )
-    accounts = slurm_read(
-        config, [config.sacctmgr, "-n", "-P", "show", "account", f"format={reconcile.ACCOUNT_FORMAT}"]
-    )
-    return reconcile.read_state(assoc, accounts)
+    show = [config.sacctmgr, "-n", "-P", "show"]
+    assoc = slurm_read(config, [*show, "assoc", *where, f"format={reconcile.ASSOC_FORMAT}"])
+    accounts = slurm_read(config, [*show, "account", f"format={reconcile.ACCOUNT_FORMAT}"])
+    users = slurm_read(config, [*show, "user", *where, f"format={reconcile.USER_FORMAT}"])
+    return reconcile.Cluster(reconcile.read_state(assoc, accounts), reconcile.read_defaults(users))
 
 
 def apply_action(config: Config, action: reconcile.Action) -> Outcome:
@@ -192,13 +192,14 @@ def provision(config: Config, portal: Portal, out=sys.stdout) -> RunResult:
     prefix = body.get("prefix") or reconcile.DEFAULT_PREFIX
     desired = desired_accounts(body)
     result = RunResult(prefix=prefix)
-    for action in reconcile.plan(desired, read_current(config), prefix):
+    current = read_current(config)
+    for action in reconcile.plan(desired, current.accounts, prefix, current.defaults):
         outcome = apply_action(config, action)
         result.outcomes.append(outcome)
         if config.dry_run:
             print(outcome.command, file=out)
     after = read_current(config)
-    result.drift = reconcile.plan(desired, after, prefix)
+    result.drift = reconcile.plan(desired, after.accounts, prefix, after.defaults)
     if not config.dry_run:
         portal.request(
             "POST",
@@ -211,7 +212,7 @@ def provision(config: Config, portal: Portal, out=sys.stdout) -> RunResult:
                     {"kind": a.kind, "account": a.account, "user": a.user, "command": a.command(config.sacctmgr)}
                     for a in result.drift
                 ],
-                "accounts": sorted(name for name in after if reconcile.owned(name, prefix)),
+                "accounts": sorted(name for name in after.accounts if reconcile.owned(name, prefix)),
             },
         )
     return result

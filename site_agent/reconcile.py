@@ -7,14 +7,24 @@ with other accounts, are never touched, even when the desired state names them.
 
 Slurm stores account names, descriptions and organisations lower-cased; :func:`normalise` brings a desired account
 to that form so that a converged cluster yields no action. The order of the actions keeps a cluster safe if a run
-stops between two commands: an account is created with its limit, a limit is changed before users are added or
-removed, and users are added only after their account exists.
+stops between two commands: every account is created (with its limit) or changed first, then users are added, then
+default accounts are moved, then users are removed, then accounts are deleted.
+
+A user's default account (the one a job without ``-A`` is charged to) needs care. slurmdbd may refuse to remove a
+user from their default account while they keep another association (ESLURM_NO_REMOVE_DEFAULT_ACCOUNT, "You can not
+remove the default account of a user"); 22.05.8 lets it through but leaves the user with no default, after which
+every ``sbatch`` without ``-A`` fails with "Invalid account or account/partition combination specified". So before
+a user leaves their default account the plan moves the default to an account the user keeps: the lowest of the
+portal's, or, when the user keeps only accounts of the site, the lowest of those (never an account the user is not
+on); a user who leaves every account gets the one removed last. A default on a site's account is never changed; an
+empty default of a user on one of the portal's accounts (what 22.05 left behind) is set again.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 DEFAULT_PREFIX = "gap-"
@@ -33,6 +43,7 @@ class Account:
 
 
 State = Mapping[str, Account]
+Defaults = Mapping[str, str]  # user -> default account ("" when the user has none)
 
 
 class Kind:
@@ -42,6 +53,7 @@ class Kind:
     ADD_USER = "add_user"
     REMOVE_USER = "remove_user"
     DELETE_ACCOUNT = "delete_account"
+    SET_DEFAULT = "set_default"  # ``account`` is the user's new default account
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,8 @@ class Action:
             return ["delete", "user", "where", f"name={self.user}", f"account={self.account}", *where]
         if self.kind == Kind.DELETE_ACCOUNT:
             return ["delete", "account", "where", f"name={self.account}", *where]
+        if self.kind == Kind.SET_DEFAULT:
+            return ["modify", "user", "where", f"name={self.user}", *where, "set", f"DefaultAccount={self.account}"]
         raise ValueError(f"unknown action {self.kind!r}")
 
     def command(self, sacctmgr: str = "sacctmgr", cluster: str = "") -> str:
@@ -105,62 +119,155 @@ def normalise(account: Account) -> Account:
     )
 
 
-def plan(desired: Iterable[Account], current: State, prefix: str = DEFAULT_PREFIX) -> list[Action]:
-    """The actions that turn ``current`` into ``desired`` for the accounts the portal owns (``prefix``)."""
+def plan(
+    desired: Iterable[Account], current: State, prefix: str = DEFAULT_PREFIX, defaults: Defaults | None = None
+) -> list[Action]:
+    """The actions that turn ``current`` into ``desired`` for the accounts the portal owns (``prefix``).
+
+    ``defaults`` are the users' default accounts as Slurm has them (:func:`read_defaults`); without them (``None``)
+    the plan does not move any default."""
     wanted = {account.name: account for account in map(normalise, desired) if owned(account.name, prefix)}
-    actions: list[Action] = []
+    settings: list[Action] = []
+    added: list[Action] = []
+    removed: list[Action] = []
     for name in sorted(wanted):
-        actions.extend(_account_actions(wanted[name], current.get(name)))
-    for name in sorted(current):
-        if owned(name, prefix) and name not in wanted:
-            actions.append(Action(Kind.DELETE_ACCOUNT, name))
-    return actions
+        want, have = wanted[name], current.get(name)
+        settings.extend(_settings_actions(want, have))
+        have_users = have.users if have is not None else frozenset()
+        removed.extend(Action(Kind.REMOVE_USER, name, user) for user in sorted(have_users - want.users))
+        added.extend(Action(Kind.ADD_USER, name, user) for user in sorted(want.users - have_users))
+    deleted = [
+        Action(Kind.DELETE_ACCOUNT, name) for name in sorted(current) if owned(name, prefix) and name not in wanted
+    ]
+    leaving = [*removed, *deleted]
+    moved = _default_moves(wanted, current, prefix, defaults, added, leaving) if defaults is not None else []
+    return [*settings, *added, *moved, *leaving]
 
 
-def _account_actions(want: Account, have: Account | None) -> list[Action]:
-    actions: list[Action] = []
+def _settings_actions(want: Account, have: Account | None) -> list[Action]:
     if have is None:
-        actions.append(Action(Kind.ADD_ACCOUNT, want.name, "", want.description, want.organization, want.gpu_minutes))
-        have_users: frozenset[str] = frozenset()
-    else:
-        if (have.description, have.organization) != (want.description, want.organization):
-            actions.append(Action(Kind.MODIFY_ACCOUNT, want.name, "", want.description, want.organization))
-        if have.gpu_minutes != want.gpu_minutes:
-            actions.append(Action(Kind.SET_LIMIT, want.name, gpu_minutes=want.gpu_minutes))
-        have_users = have.users
-    actions.extend(Action(Kind.REMOVE_USER, want.name, user) for user in sorted(have_users - want.users))
-    actions.extend(Action(Kind.ADD_USER, want.name, user) for user in sorted(want.users - have_users))
+        return [Action(Kind.ADD_ACCOUNT, want.name, "", want.description, want.organization, want.gpu_minutes)]
+    actions = []
+    if (have.description, have.organization) != (want.description, want.organization):
+        actions.append(Action(Kind.MODIFY_ACCOUNT, want.name, "", want.description, want.organization))
+    if have.gpu_minutes != want.gpu_minutes:
+        actions.append(Action(Kind.SET_LIMIT, want.name, gpu_minutes=want.gpu_minutes))
     return actions
 
 
-def apply(state: State, action: Action) -> dict[str, Account]:
-    """``state`` after ``action``, as Slurm would have it (a model of sacctmgr for tests and dry runs)."""
-    result = dict(state)
-    have = result.get(action.account)
-    if action.kind == Kind.ADD_ACCOUNT:
+def _default_moves(
+    wanted: State, current: State, prefix: str, defaults: Defaults, added: list[Action], leaving: list[Action]
+) -> list[Action]:
+    """``SET_DEFAULT`` for each user whose default is one of the portal's accounts that the user leaves (or is
+    empty) while the user keeps an association; the site's accounts are never changed, so they are all kept. A user
+    who leaves every account gets as default the one left last (``leaving`` is in the plan's order), so that no
+    removal before it takes the default away from a user who still has another association."""
+    left_last = {}
+    for action in leaving:
+        for user in [action.user] if action.user else current[action.account].users:
+            left_last[user] = action.account
+    candidates = left_last.keys() | {user for user, default in defaults.items() if not default}
+    now = _accounts_by_user(current, candidates)
+    joins: dict[str, set[str]] = {}
+    for action in added:
+        if action.user in candidates:
+            joins.setdefault(action.user, set()).add(action.account)
+    moves = []
+    for user in sorted(candidates):
+        default = defaults.get(user)
+        kept = joins.get(user, set()) | {
+            name
+            for name in now.get(user, ())
+            if not owned(name, prefix) or (name in wanted and user in wanted[name].users)
+        }
+        if default is None or default in kept:
+            continue  # unknown to Slurm (its first association becomes its default), or still valid
+        if default and not owned(default, prefix):
+            continue  # the site's choice
+        portal = sorted(name for name in kept if owned(name, prefix))
+        if kept and not default and (not portal or not now.get(user)):
+            continue  # not the portal's user, or a user without association: the next one added becomes the default
+        if not kept and (not default or default == left_last[user]):
+            continue  # Slurm lets a user's last association go
+        moves.append(Action(Kind.SET_DEFAULT, (portal or sorted(kept) or [left_last[user]])[0], user))
+    return moves
+
+
+def _accounts_by_user(accounts: State, only: AbstractSet[str] | None = None) -> dict[str, set[str]]:
+    """user -> the accounts they are on, for the users ``only`` (all when ``None``)."""
+    by_user: dict[str, set[str]] = {}
+    for name, account in accounts.items():
+        for user in account.users if only is None else account.users & only:
+            by_user.setdefault(user, set()).add(name)
+    return by_user
+
+
+# --- a model of sacctmgr (for tests) --------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """What sacctmgr refuses with an error (the agent reports the action as failed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """What slurmdbd holds: the accounts with their users, and each known user's default account."""
+
+    accounts: Mapping[str, Account]
+    defaults: Defaults = field(default_factory=dict)
+
+
+def apply(cluster: Cluster, action: Action) -> Cluster:
+    """``cluster`` after ``action`` as Slurm would have it; raises :class:`Refused` where sacctmgr refuses (the
+    strict rule on default accounts: a plan that passes it also works where 22.05 lets a removal through)."""
+    accounts, defaults = dict(cluster.accounts), dict(cluster.defaults)
+    have = accounts.get(action.account)
+    if action.kind == Kind.SET_DEFAULT:
+        if action.user not in defaults:
+            return cluster  # "Nothing modified"
+        if have is None or action.user not in have.users:
+            raise Refused(f"{action.user} is not associated with new default account {action.account!r}")
+        defaults[action.user] = action.account
+    elif action.kind == Kind.ADD_ACCOUNT:
         if have is None:
-            result[action.account] = Account(
+            accounts[action.account] = Account(
                 action.account, action.description, action.organization, action.gpu_minutes
             )
     elif have is None:
-        return result  # sacctmgr: "Nothing modified" / "Nothing deleted"
+        return cluster  # sacctmgr: "Nothing modified" / "Nothing deleted"
     elif action.kind == Kind.MODIFY_ACCOUNT:
-        result[action.account] = replace(have, description=action.description, organization=action.organization)
+        accounts[action.account] = replace(have, description=action.description, organization=action.organization)
     elif action.kind == Kind.SET_LIMIT:
-        result[action.account] = replace(have, gpu_minutes=action.gpu_minutes)
-    elif action.kind == Kind.ADD_USER:
-        result[action.account] = replace(have, users=have.users | {action.user})
-    elif action.kind == Kind.REMOVE_USER:
-        result[action.account] = replace(have, users=have.users - {action.user})
+        accounts[action.account] = replace(have, gpu_minutes=action.gpu_minutes)
+    elif action.kind == Kind.ADD_USER and action.user not in have.users:
+        accounts[action.account] = replace(have, users=have.users | {action.user})
+        if not defaults.get(action.user):
+            defaults[action.user] = action.account  # a user without a default gets the association added
+    elif action.kind == Kind.REMOVE_USER and action.user in have.users:
+        _refuse_leaving_default(accounts, defaults, action.account, {action.user})
+        accounts[action.account] = replace(have, users=have.users - {action.user})
+        if action.user not in _accounts_by_user(accounts):
+            defaults.pop(action.user, None)  # "Deleting users (No Associations)"
     elif action.kind == Kind.DELETE_ACCOUNT:
-        del result[action.account]
-    return result
+        _refuse_leaving_default(accounts, defaults, action.account, have.users)
+        del accounts[action.account]
+        left = _accounts_by_user(accounts)
+        defaults.update({user: "" for user in have.users if user not in left})  # the user record stays
+    return Cluster(accounts, defaults)
+
+
+def _refuse_leaving_default(accounts: State, defaults: Defaults, account: str, users: Iterable[str]) -> None:
+    by_user = _accounts_by_user(accounts)
+    for user in sorted(users):
+        if defaults.get(user) == account and by_user.get(user, set()) - {account}:
+            raise Refused(f"You can not remove the default account of a user: {user} from {account}")
 
 
 # --- reading sacctmgr -----------------------------------------------------------------------------------------------
 
 ASSOC_FORMAT = "account,user,grptresmins"
 ACCOUNT_FORMAT = "account,descr,org"
+USER_FORMAT = "user,defaultaccount"  # "show assoc" has a DefaultAccount column too, but 22.05 leaves it empty
 
 
 def gpu_minutes_of(tres: str) -> int | None:
@@ -197,6 +304,16 @@ def read_state(assoc_lines: Iterable[str], account_lines: Iterable[str] = ()) ->
         name: Account(name, *settings.get(name, ("", "")), limits.get(name), frozenset(members))
         for name, members in users.items()
     }
+
+
+def read_defaults(user_lines: Iterable[str]) -> dict[str, str]:
+    """Each user's default account from ``sacctmgr -n -P show user format=user,defaultaccount`` ("" for none)."""
+    defaults = {}
+    for line in user_lines:
+        user, sep, account = line.rstrip("\n").partition("|")
+        if sep and user:
+            defaults[user] = account.split("|", 1)[0]
+    return defaults
 
 
 def script(actions: Iterable[Action], sacctmgr: str = "sacctmgr", cluster: str = "") -> str:

@@ -145,6 +145,56 @@ def test_a_run_provisions_the_account_reports_and_a_second_run_changes_nothing(t
         assert not [a for a in portal.received[sent][1]["actions"] if a["account"] == ACCOUNT]
 
 
+def _default_account(user: str) -> str:
+    out = run("sacctmgr", "-n", "-P", "show", "user", user, "format=user,defaultaccount").stdout
+    return out.strip().partition("|")[2]
+
+
+@pytest.fixture
+def two_grants():
+    first, second = "gap-2099-000002", "gap-2099-000003"
+    yield first, second
+    for account in (first, second):
+        run("sacctmgr", "-i", "delete", "account", account, check=False)
+    run("sacctmgr", "-i", "delete", "user", "gapagent2", check=False)
+
+
+@pytest.mark.slurm
+def test_a_user_leaving_their_default_grant_keeps_the_other_one_as_default(two_grants):
+    """Added to the first grant first, the user has it as default; when its grace period ends the agent moves the
+    default to the second grant before removing the user (22.05.8 would otherwise leave no default, and later
+    releases refuse the removal), so the user can still submit without -A."""
+    first, second = two_grants
+    user = linux_user("gapagent2")
+    grant = {"description": "agent test", "organization": "aurora", "gpu_minutes": None}
+    desired = {"version": "v1", "prefix": "gap-", "accounts": []}
+    with StandInPortal(desired) as portal:
+        env = {"GAP_PORTAL_URL": portal.url, "GAP_CLUSTER": "gapcluster", "GAP_CLUSTER_TOKEN": "key"}
+        config = load([], env)  # no state directory: every run fetches the desired state afresh
+        desired["accounts"] = [{"name": first, **grant, "users": [user]}, {"name": second, **grant, "users": [user]}]
+        assert agent.run(config, io.StringIO()) == 0
+        assert _default_account(user) == first
+
+        desired["accounts"][0]["users"] = []  # the first grant's grace period ends
+        assert agent.run(config, io.StringIO()) == 0
+        report = [body for path, body in portal.received if path.endswith("/provisioning-reports/")][-1]
+        ours = [a for a in report["actions"] if a["account"] in two_grants]
+        assert [(a["kind"], a["account"], a["user"], a["status"]) for a in ours] == [
+            ("set_default", second, user, "applied"),
+            ("remove_user", first, user, "applied"),
+        ]
+        assert report["drift"] == []
+        assert _assoc(first) == [f"{first}||"]
+        assert _assoc(second) == sorted([f"{second}||", f"{second}|{user}|"])
+        assert _default_account(user) == second
+        assert run("sbatch", "--test-only", "--wrap", "true", user=user, check=False).returncode == 0
+
+        del desired["accounts"][0]  # and after retention its account goes
+        assert agent.run(config, io.StringIO()) == 0
+        assert _assoc(first) == []
+        assert _default_account(user) == second
+
+
 @pytest.mark.slurm
 def test_sacctmgr_answers_for_what_is_already_done_are_not_failures(clean_account):
     from site_agent.reconcile import Action, Kind
@@ -161,14 +211,34 @@ def test_sacctmgr_answers_for_what_is_already_done_are_not_failures(clean_accoun
     assert broken.message
 
 
+def _fake_sacctmgr(tmp_path, *, assoc: list[str], accounts: list[str], users: list[str]):
+    """A sacctmgr that prints the given ``show assoc``, ``show account`` and ``show user`` listings and fails on
+    any write."""
+    for entity, lines in (("assoc", assoc), ("account", accounts), ("user", users)):
+        (tmp_path / f"{entity}.txt").write_text("".join(line + "\n" for line in lines))
+    fake = tmp_path / "sacctmgr"
+    fake.write_text(f'#!/bin/sh\n[ "$1" = "-i" ] && exit 99\ncat "{tmp_path}/$4.txt"\n')
+    fake.chmod(0o755)
+    return fake
+
+
+def _dry_run(fake, sacct, desired) -> list[str]:
+    with StandInPortal(desired) as portal:
+        config = load(
+            ["--dry-run", "--sacctmgr", str(fake), "--sacct", str(sacct)],
+            {"GAP_PORTAL_URL": portal.url, "GAP_CLUSTER": "gapcluster", "GAP_CLUSTER_TOKEN": "key"},
+        )
+        out = io.StringIO()
+        assert agent.run(config, out) == 0
+        assert portal.received == []
+    return out.getvalue().splitlines()
+
+
 def test_dry_run_prints_the_commands_and_changes_nothing(tmp_path):
     """Without Slurm: sacctmgr is a script that prints the state and fails on any write."""
-    fake = tmp_path / "sacctmgr"
-    fake.write_text(
-        '#!/bin/sh\n[ "$1" = "-i" ] && exit 99\n'
-        'case "$*" in *descr*) echo "gap-2099-000009||" ;; *) echo "gap-2099-000009||gres/gpu=5" ;; esac\n'
+    fake = _fake_sacctmgr(
+        tmp_path, assoc=["gap-2099-000009||gres/gpu=5"], accounts=["gap-2099-000009||"], users=["root|root"]
     )
-    fake.chmod(0o755)
     sacct = tmp_path / "sacct"
     sacct.write_text(
         "#!/bin/sh\necho '7|7|alice|gap-2099-000009|gpu|2099-01-01T00:00:00|2099-01-01T00:01:00|00:01:00|"
@@ -180,17 +250,31 @@ def test_dry_run_prints_the_commands_and_changes_nothing(tmp_path):
         "prefix": "gap-",
         "accounts": [{"name": "gap-2099-000009", "gpu_minutes": 60, "users": ["alice"]}],
     }
-    with StandInPortal(desired) as portal:
-        config = load(
-            ["--dry-run", "--sacctmgr", str(fake), "--sacct", str(sacct)],
-            {"GAP_PORTAL_URL": portal.url, "GAP_CLUSTER": "gapcluster", "GAP_CLUSTER_TOKEN": "key"},
-        )
-        out = io.StringIO()
-        assert agent.run(config, out) == 0
-        assert portal.received == []
-    lines = out.getvalue().splitlines()
+
+    lines = _dry_run(fake, sacct, desired)
+
     assert lines[:2] == [
         f"{fake} -i modify account where name=gap-2099-000009 set GrpTRESMins=gres/gpu=60",
         f"{fake} -i add user alice account=gap-2099-000009",
     ]
     assert lines[-1] == "gap-site-agent: 2 action(s), 2 left, would push 1 job(s)"
+
+
+def test_dry_run_prints_the_move_of_a_default_account_before_the_removal(tmp_path):
+    first, second = "gap-2099-000008", "gap-2099-000009"
+    fake = _fake_sacctmgr(
+        tmp_path,
+        assoc=[f"{first}||", f"{first}|alice|", f"{second}||", f"{second}|alice|", "physics|bob|"],
+        accounts=[f"{first}||", f"{second}||"],
+        users=[f"alice|{first}", "bob|physics"],
+    )
+    sacct = tmp_path / "sacct"
+    sacct.write_text("#!/bin/sh\n")
+    sacct.chmod(0o755)
+    desired = {"version": "v1", "prefix": "gap-", "accounts": [{"name": second, "users": ["alice"]}]}
+
+    assert _dry_run(fake, sacct, desired) == [
+        f"{fake} -i modify user where name=alice set DefaultAccount={second}",
+        f"{fake} -i delete account where name={first}",
+        "gap-site-agent: 2 action(s), 2 left, would push 0 job(s)",
+    ]
