@@ -75,6 +75,8 @@ write_config() {
   # CPU topology as slurmd sees it, memory without its last percent (the node is refused if it reports less).
   local topology
   topology="$(slurmd -C | head -n 1 | sed -e 's/^NodeName=[^ ]* //' -e 's/ RealMemory=.*//')"
+  local previous=""
+  [ -f "$ETC/slurm.conf" ] && previous="$(cat "$ETC/slurm.conf")"
   cat >"$ETC/slurm.conf" <<EOF
 # Written by scripts/slurm_testbed.sh: a single-node test cluster with accounting.
 ClusterName=$CLUSTER
@@ -102,6 +104,10 @@ AccountingStorageHost=127.0.0.1
 AccountingStorageTRES=gres/gpu
 AccountingStorageEnforce=associations,limits,safe
 PriorityType=priority/multifactor
+# The portal's GPU limit is the minutes granted so far, compared with the association's usage: Slurm must neither
+# decay that usage nor reset it (README, "Connect a cluster").
+PriorityDecayHalfLife=0
+PriorityUsageResetPeriod=NONE
 SchedulerParameters=sched_interval=5,bf_interval=5
 MinJobAge=300
 KillWait=5
@@ -109,6 +115,9 @@ InactiveLimit=0
 NodeName=$node NodeAddr=127.0.0.1 $topology RealMemory=1024 Gres=gpu:8 State=UNKNOWN
 PartitionName=gpu Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
+  if [ -n "$previous" ] && [ "$previous" != "$(cat "$ETC/slurm.conf")" ]; then
+    CONFIG_CHANGED=1
+  fi
   cat >"$ETC/gres.conf" <<EOF
 NodeName=$node Name=gpu File=$DIR/dev/gpu[0-7]
 EOF
@@ -171,7 +180,13 @@ start() {
   local started
   started="$(now)"
   listening 3306 || { log "MariaDB does not listen on 127.0.0.1:3306"; exit 1; }
+  CONFIG_CHANGED=0
   write_config
+  if [ "$CONFIG_CHANGED" = 1 ]; then
+    log "slurm.conf changed: restarting slurmctld and slurmd"
+    stop_daemon "$DIR/run/slurmd.pid" slurmd
+    stop_daemon "$DIR/run/slurmctld.pid" slurmctld
+  fi
   start_munge
   if ! running "$DIR/run/slurmdbd.pid"; then
     slurmdbd

@@ -14,7 +14,8 @@ Runs on the cluster's admin node with the Python standard library only. One run:
    cursor; the cursor is the portal's, so a lost agent (or a crash) sends the window again and the import stays
    idempotent by job id.
 
-Every step reads before it writes, so a run stopped anywhere is finished by the next one.
+Every step reads before it writes, so a run stopped anywhere is finished by the next one. Each run also checks
+that Slurm keeps association usage whole (:mod:`site_agent.checks`) and warns on stderr when it does not.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_agent import reconcile
+from site_agent import checks, reconcile
 from site_agent.config import Config
 
 VERSION = "1"
@@ -267,6 +268,8 @@ def push_usage(config: Config, portal: Portal, prefix: str, now: dt.datetime | N
 def run(config: Config, out=sys.stdout) -> int:
     """One run; the exit status: 0 converged, 1 some action failed, 3 the portal or Slurm could not be used."""
     portal = Portal(config)
+    for warning in checks.check_cluster(config.sacctmgr, config.timeout):
+        print(f"gap-site-agent: warning: {warning}", file=sys.stderr)
     try:
         result = provision(config, portal, out)
         result.pushed = push_usage(config, portal, result.prefix)

@@ -150,6 +150,7 @@ PK_OBJECT = {
     "assign_reviewer": "application",
     "panel_move": "application",
     "panel_decide": "application",
+    "panel_application": "application",
     "usage_import": "usage_import",
     "usage-import": "usage_import",
     "grant": "grant",

@@ -1,0 +1,44 @@
+"""The agent's check of the Slurm settings its GPU limits rely on: no decay and no reset of association usage."""
+
+import shutil
+
+import pytest
+
+from site_agent import checks
+
+DEFAULTS = """Configuration data as of 2026-12-07T10:00:00
+PriorityDecayHalfLife   = 7-00:00:00
+PriorityType            = priority/multifactor
+PriorityUsageResetPeriod = NONE
+SchedulerParameters     = sched_interval=5,bf_interval=5
+"""
+
+
+def test_slurms_default_decay_is_named_with_its_fix():
+    (warning,) = checks.usage_decay_warnings(checks.parse_config(DEFAULTS.splitlines()))
+    assert "PriorityDecayHalfLife = 7-00:00:00" in warning and "set PriorityDecayHalfLife=0" in warning
+
+
+def test_a_usage_reset_is_named_too():
+    config = {"PriorityDecayHalfLife": "00:00:00", "PriorityUsageResetPeriod": "QUARTERLY"}
+    (warning,) = checks.usage_decay_warnings(config)
+    assert "PriorityUsageResetPeriod = QUARTERLY" in warning
+
+
+def test_no_decay_and_no_reset_give_no_warning():
+    assert checks.usage_decay_warnings({"PriorityDecayHalfLife": "00:00:00", "PriorityUsageResetPeriod": "NONE"}) == []
+
+
+def test_scontrol_is_found_beside_sacctmgr():
+    assert checks.scontrol_for("/opt/slurm/bin/sacctmgr") == "/opt/slurm/bin/scontrol"
+    assert checks.scontrol_for("sacctmgr") == "scontrol"
+
+
+def test_a_missing_scontrol_is_a_warning_not_a_crash(tmp_path):
+    (warning,) = checks.check_cluster(str(tmp_path / "sacctmgr"), timeout=5)
+    assert warning.startswith("could not check the Slurm configuration")
+
+
+@pytest.mark.slurm
+def test_the_testbed_keeps_association_usage_as_the_limits_need():
+    assert checks.check_cluster(shutil.which("sacctmgr") or "sacctmgr", timeout=30) == []
