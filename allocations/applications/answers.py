@@ -37,6 +37,7 @@ def question_spec(question) -> dict:
         "max_value": None if question.max_value is None else _plain(question.max_value),
         "unit": question.unit,
         "choices": list(question.choices or []),
+        "scientific": question.scientific,
     }
 
 
