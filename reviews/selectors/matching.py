@@ -10,6 +10,7 @@ import numpy as np
 from django.conf import settings
 
 from accounts.models import User
+from allocations.applications.answers import scientific_answers
 from allocations.applications.workflow import Status
 from allocations.models import AIDomain, Application, Call
 from reviews import affinity as affinity_rules
@@ -24,13 +25,20 @@ from reviews.selectors.conflicts import ALREADY, facts_of_applications, facts_of
 def _applications_in_review(call: Call) -> list[Application]:
     return list(
         Application.objects.filter(call=call, status=Status.IN_REVIEW)
-        .select_related("call__access_mode", "organisation")
+        .select_related("call__access_mode", "organisation", "form_version")
         .order_by("pk")
     )
 
 
+def _scientific_answers(application: Application) -> list[str]:
+    """Answers to the questions that the application's form version marks as scientific."""
+    questions = application.form_version.questions if application.form_version_id else []
+    return scientific_answers(questions, application.answers or {})
+
+
 def affinity_documents(*, call: Call, applications=None, reviewers=None):
-    """The texts the affinities are computed from: the call's applications in review and the reviewer pool."""
+    """The texts the affinities are computed from: the call's applications in review (with the answers to the
+    call's scientific questions) and the reviewer pool."""
     applications = _applications_in_review(call) if applications is None else applications
     reviewers = reviewer_pool() if reviewers is None else reviewers
     labels = dict(AIDomain.choices)
@@ -43,7 +51,11 @@ def affinity_documents(*, call: Call, applications=None, reviewers=None):
         affinity_rules.Document(
             a.pk,
             affinity_rules.application_text(
-                title=a.title, abstract=a.abstract, keywords=a.keywords, domain_label=str(labels.get(a.ai_domain, ""))
+                title=a.title,
+                abstract=a.abstract,
+                keywords=a.keywords,
+                domain_label=str(labels.get(a.ai_domain, "")),
+                answers=_scientific_answers(a),
             ),
             frozenset([a.ai_domain] if a.ai_domain else []),
         )

@@ -121,3 +121,19 @@ def test_versions_published_before_the_mark_get_it_unticked(carol, draft_call):
     version.refresh_from_db()
     assert version.questions[0]["scientific"] is False
     assert not designer.form_has_changes(published)
+
+
+def test_scientific_answers_are_the_texts_and_choice_labels_in_form_order():
+    from allocations.applications.answers import scientific_answers
+
+    questions = [
+        {"id": 3, "position": 2, "kind": "multiple_choice", "scientific": True},
+        {"id": 1, "position": 1, "kind": "long_text", "scientific": True},
+        {"id": 2, "position": 3, "kind": "short_text", "scientific": False},
+        {"id": 4, "position": 4, "kind": "single_choice", "scientific": True},
+        {"id": 5, "position": 5, "kind": "number", "scientific": True},  # not a text: never used
+        {"id": 6, "position": 6, "kind": "short_text"},  # frozen before the mark existed
+    ]
+    answers = {"1": "Speech for Sami.", "2": "AUR", "3": ["Text", "Audio"], "4": "", "5": "12", "6": "x"}
+    assert scientific_answers(questions, answers) == ["Speech for Sami.", "Text, Audio"]
+    assert scientific_answers(questions, {}) == []
