@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from allocations.models import Application, ApplicationMember, Call
+from allocations.models.reports import Publication as ReportPublication
 from reviews import assignment as assignment_rules
 from reviews.models import (
     ACTIVE_ASSIGNMENT,
@@ -37,9 +38,29 @@ def reviewer_pool() -> list[User]:
 
 
 def _publications(user_ids) -> dict[int, list[tuple[str, str]]]:
+    """(title, DOI) of each user's publications: those of their reviewer profile, and those of the final reports
+    (draft or submitted) of the projects they led or were in the team of. Three queries."""
+    user_ids = set(user_ids)
     result: dict[int, list[tuple[str, str]]] = {}
     for user_id, title, doi in Publication.objects.filter(user_id__in=user_ids).values_list("user_id", "title", "doi"):
         result.setdefault(user_id, []).append((title, doi))
+    authors = (
+        ApplicationMember.objects.filter(user_id__in=user_ids, application__award__final_report__isnull=False)
+        .values_list("application_id", "user_id")
+        .union(
+            Application.objects.filter(pi_id__in=user_ids, award__final_report__isnull=False).values_list("pk", "pi_id")
+        )
+        .order_by()
+    )
+    people: dict[int, set[int]] = {}
+    for application_id, user_id in authors:
+        people.setdefault(application_id, set()).add(user_id)
+    reported = ReportPublication.objects.filter(report__award__application_id__in=list(people)).values_list(
+        "report__award__application_id", "title", "doi"
+    )
+    for application_id, title, doi in reported if people else ():
+        for user_id in sorted(people[application_id]):
+            result.setdefault(user_id, []).append((title, doi))
     return result
 
 
