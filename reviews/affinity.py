@@ -1,15 +1,16 @@
 """Text affinity between applications and reviewers. Pure: texts in, scores and phrases out, no Django, no network.
 
-Each application (title, abstract, AI domain, keywords) and each reviewer (expertise domains, keywords, research
-interests and recent publication titles) becomes a TF-IDF vector fitted on the call's own corpus (words and
-two-word phrases, English stop words removed, sublinear term frequency). Affinity is the cosine similarity
-blended with an exact domain match: ``TEXT_WEIGHT * cosine + DOMAIN_WEIGHT * [application's domain is one of the
-reviewer's]``, in [0, 1]. The phrases that made a match are the terms with the largest product of the two
-vectors' weights.
+Each application (title, abstract, answers to the call's scientific questions, AI domain, keywords) and each
+reviewer (expertise domains, keywords, research interests and recent publication titles) becomes a TF-IDF vector
+fitted on the call's own corpus (words and two-word phrases, English stop words removed, sublinear term
+frequency). Affinity is the cosine similarity blended with an exact domain match: ``TEXT_WEIGHT * cosine +
+DOMAIN_WEIGHT * [application's domain is one of the reviewer's]``, in [0, 1]. The phrases that made a match are
+the terms with the largest product of the two vectors' weights.
 """
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,8 +94,11 @@ def _phrases(ranked: list[str], limit: int) -> tuple[str, ...]:
     return tuple(kept[:limit])
 
 
-def application_text(*, title: str, abstract: str, keywords: list[str], domain_label: str = "") -> str:
-    return "\n".join(part for part in (title, abstract, " ".join(keywords or []), domain_label) if part)
+def application_text(
+    *, title: str, abstract: str, keywords: list[str], domain_label: str = "", answers: Sequence[str] = ()
+) -> str:
+    """``answers``: the answers to the call's scientific questions (absent ones leave the text as it was)."""
+    return "\n".join(part for part in (title, abstract, *answers, " ".join(keywords or []), domain_label) if part)
 
 
 def reviewer_text(

@@ -41,7 +41,7 @@ class ReviewerProfileForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "One per line: the title, optionally followed by | and the DOI. Used for matching and to detect "
-            "co-authorship with applicants."
+            "co-authorship with applicants (the publications of your projects' final reports count too)."
         ),
     )
 

@@ -14,7 +14,7 @@ from django.core.validators import URLValidator
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from allocations.models import QuestionKind
+from allocations.models import SCIENTIFIC_KINDS, QuestionKind
 
 MAX_LONG_TEXT = 50_000
 MAX_URL = 500
@@ -37,6 +37,7 @@ def question_spec(question) -> dict:
         "max_value": None if question.max_value is None else _plain(question.max_value),
         "unit": question.unit,
         "choices": list(question.choices or []),
+        "scientific": question.scientific,
     }
 
 
@@ -209,6 +210,16 @@ def clean_answers(questions: list[dict], answers: dict) -> tuple[dict[str, objec
 def missing_answers(questions: list[dict], answers: dict) -> list[dict]:
     """The required questions without an answer, in form order."""
     return [q for q in questions if q["required"] and is_blank(answers.get(str(q["id"])))]
+
+
+def scientific_answers(questions: list[dict], answers: dict) -> list[str]:
+    """The answers to the questions marked scientific, in form order: texts as written, choices by their labels."""
+    ordered = sorted(questions, key=lambda q: (q.get("position", 0), q["id"]))
+    return [
+        display_answer(q, answers.get(str(q["id"])))
+        for q in ordered
+        if q.get("scientific") and q["kind"] in SCIENTIFIC_KINDS and not is_blank(answers.get(str(q["id"])))
+    ]
 
 
 def display_answer(question: dict, value) -> str:

@@ -108,7 +108,7 @@ QUESTIONS = {
     ],
     "fast-lane": [
         {"kind": "yes_no", "label": "Is the base model already trained?"},
-        {"kind": "long_text", "label": "Describe your fine-tuning data", "word_limit": 200},
+        {"kind": "long_text", "label": "Describe your fine-tuning data", "word_limit": 200, "scientific": True},
     ],
     "large-scale": [
         {"kind": "yes_no", "label": "Will you publish the model weights?"},

@@ -21,6 +21,7 @@ from allocations.models.applications import (
 )
 from allocations.models.call_forms import (
     CHOICE_KINDS,
+    SCIENTIFIC_KINDS,
     CallDocumentSlot,
     CallEvent,
     CallEventKind,
@@ -41,6 +42,7 @@ from allocations.models.calls import (
 __all__ = [
     "ABSTRACT_MAX_CHARS",
     "CHOICE_KINDS",
+    "SCIENTIFIC_KINDS",
     "SECTION_FIELDS",
     "AIDomain",
     "AccessMode",

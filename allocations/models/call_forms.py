@@ -19,13 +19,16 @@ class QuestionKind(models.TextChoices):
 
 
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
+# Kinds whose answers are words, and so can say what an application is about (see ``CallQuestion.scientific``).
+SCIENTIFIC_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT, *CHOICE_KINDS})
 
 
 class CallQuestion(models.Model):
     """A typed question of a call, shown in the "Call questions" step. Answers are keyed by the question's id.
 
     A question that was part of a published form version is retired rather than deleted, so applications
-    answering that version stay readable.
+    answering that version stay readable. The answers to a scientific question join the application's title and
+    abstract in the text that reviewers are matched on (as the question stands in the application's version).
     """
 
     call = models.ForeignKey("allocations.Call", on_delete=models.CASCADE, related_name="questions")
@@ -40,6 +43,11 @@ class CallQuestion(models.Model):
     max_value = models.DecimalField(_("maximum"), max_digits=18, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=30, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    scientific = models.BooleanField(
+        _("scientific"),
+        default=False,
+        help_text=_("Scientific: the answer is used to match reviewers (text and choice questions)."),
+    )
     retired = models.BooleanField(default=False)
 
     class Meta:

@@ -28,6 +28,7 @@ from reviews.models import (
     RightToReply,
 )
 from reviews.selectors import boards as _boards
+from reviews.selectors import conflicts as _conflicts
 from reviews.selectors import matching as _matching
 from reviews.selectors._common import (  # noqa: F401 (re-exported)
     DECIDABLE,
@@ -65,13 +66,13 @@ ApplicationMatch = _matching.ApplicationMatch
 Suggestion = _matching.Suggestion
 SuggestionReport = _matching.SuggestionReport
 affinity_documents = _matching.affinity_documents
-assignable_reviewers = _matching.assignable_reviewers
+assignable_reviewers = _conflicts.assignable_reviewers
 assignment_suggestion = _matching.assignment_suggestion
-conflict_reason = _matching.conflict_reason
+conflict_reason = _conflicts.conflict_reason
 fresh_affinity = _matching.fresh_affinity
 matching_objective = _matching.matching_objective
-reviewer_declarations = _matching.reviewer_declarations
-reviewer_pool = _matching.reviewer_pool
+reviewer_declarations = _conflicts.reviewer_declarations
+reviewer_pool = _conflicts.reviewer_pool
 suggestion_report = _matching.suggestion_report
 
 

@@ -1,4 +1,4 @@
-"""Reads for reviewer matching: conflict facts, the affinity documents of a call and the suggestion.
+"""Reads for reviewer matching: the affinity documents of a call and the suggestion.
 
 For call managers only (the views check the role): conflict types and affinities are never shown to applicants.
 """
@@ -8,170 +8,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
-from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import User
+from allocations.applications.answers import scientific_answers
 from allocations.applications.workflow import Status
-from allocations.models import AIDomain, Application, ApplicationMember, Call
+from allocations.models import AIDomain, Application, Call
 from reviews import affinity as affinity_rules
 from reviews import assignment as assignment_rules
 from reviews import matching
-from reviews.models import (
-    ACTIVE_ASSIGNMENT,
-    Affiliation,
-    CallAffinity,
-    CallMatchingSetting,
-    DeclaredConflict,
-    DeclaredRelationship,
-    MatchingObjective,
-    Publication,
-    ReviewAssignment,
-)
-
-ALREADY = "already"  # on the application now, or returned it: never suggested again
-
-
-def reviewer_pool() -> list[User]:
-    """Users with the reviewer role, with their profiles."""
-    from accounts.roles import PlatformRole
-
-    return list(
-        User.objects.filter(groups__name=PlatformRole.REVIEWER, is_active=True)
-        .select_related("reviewer_profile")
-        .order_by("pk")
-        .distinct()
-    )
-
-
-def _publications(user_ids) -> dict[int, list[tuple[str, str]]]:
-    result: dict[int, list[tuple[str, str]]] = {}
-    for user_id, title, doi in Publication.objects.filter(user_id__in=user_ids).values_list("user_id", "title", "doi"):
-        result.setdefault(user_id, []).append((title, doi))
-    return result
-
-
-def _reviewer_facts(call: Call, reviewers: list[User], *, today: dt.date | None = None):
-    today = today or timezone.localdate()
-    ids = [r.pk for r in reviewers]
-    organisations: dict[int, set[int]] = {pk: set() for pk in ids}
-    for user_id, org_id in Membership.objects.filter(user_id__in=ids).values_list("user_id", "organisation_id"):
-        organisations[user_id].add(org_id)
-    for user_id, org_id in DeclaredConflict.objects.filter(reviewer_id__in=ids).values_list(
-        "reviewer_id", "organisation_id"
-    ):
-        organisations[user_id].add(org_id)
-    affiliations: dict[int, list] = {pk: [] for pk in ids}
-    for user_id, org_id, ended_on in Affiliation.objects.filter(user_id__in=ids).values_list(
-        "user_id", "organisation_id", "ended_on"
-    ):
-        affiliations[user_id].append((org_id, ended_on))
-    relationships: dict[int, dict[int, str]] = {pk: {} for pk in ids}
-    for reviewer_id, person_id, kind in DeclaredRelationship.objects.filter(reviewer_id__in=ids).values_list(
-        "reviewer_id", "person_id", "kind"
-    ):
-        relationships[reviewer_id][person_id] = kind
-    publications = _publications(ids)
-    loads = dict(
-        ReviewAssignment.objects.filter(reviewer_id__in=ids, application__call=call, status__in=ACTIVE_ASSIGNMENT)
-        .values("reviewer_id")
-        .annotate(n=Count("pk"))
-        .values_list("reviewer_id", "n")
-    )
-    facts = []
-    for reviewer in reviewers:
-        profile = getattr(reviewer, "reviewer_profile", None)
-        if profile is not None and profile.organisation_id:
-            organisations[reviewer.pk].add(profile.organisation_id)
-        facts.append(
-            assignment_rules.ReviewerFacts(
-                id=reviewer.pk,
-                expertise=assignment_rules.topics(profile.expertise, profile.keywords) if profile else frozenset(),
-                organisation_ids=frozenset(organisations[reviewer.pk]),
-                load=loads.get(reviewer.pk, 0),
-                max_load=profile.max_load_per_call if profile else 0,
-                available=bool(profile and profile.is_available),
-                former_organisation_ids=assignment_rules.recent_organisations(affiliations[reviewer.pk], today=today),
-                publication_keys=assignment_rules.publication_keys(publications.get(reviewer.pk, [])),
-                relationships=relationships[reviewer.pk],
-                email=reviewer.email or "",
-            )
-        )
-    return facts
-
-
-def _application_facts(applications: list[Application]):
-    ids = [a.pk for a in applications]
-    team: dict[int, set[int]] = {pk: set() for pk in ids}
-    for app_id, user_id in ApplicationMember.objects.filter(application_id__in=ids, user__isnull=False).values_list(
-        "application_id", "user_id"
-    ):
-        team[app_id].add(user_id)
-    excluded: dict[int, set[int]] = {pk: set() for pk in ids}
-    active: dict[int, int] = dict.fromkeys(ids, 0)
-    for app_id, reviewer_id, status in ReviewAssignment.objects.filter(application_id__in=ids).values_list(
-        "application_id", "reviewer_id", "status"
-    ):
-        excluded[app_id].add(reviewer_id)  # on it now, or returned it: never again
-        if status in ACTIVE_ASSIGNMENT:
-            active[app_id] += 1
-    authors = set().union(*team.values()) | {a.pi_id for a in applications if a.pi_id}
-    publications = _publications(authors)
-
-    def team_keys(a: Application) -> frozenset[str]:
-        people = team[a.pk] | ({a.pi_id} if a.pi_id else set())
-        return assignment_rules.publication_keys(p for person in people for p in publications.get(person, []))
-
-    return [
-        assignment_rules.ApplicationFacts(
-            id=a.pk,
-            organisation_id=a.organisation_id,
-            topics=assignment_rules.topics([a.ai_domain] if a.ai_domain else [], a.keywords or []),
-            needed=max(a.call.reviewers_needed - active[a.pk], 0),
-            pi_id=a.pi_id,
-            team_user_ids=frozenset(team[a.pk]),
-            excluded_reviewer_ids=frozenset(excluded[a.pk]),
-            team_publication_keys=team_keys(a),
-            excluded_emails=frozenset(e.lower() for e in a.excluded_reviewers or []),
-            suggested_emails=frozenset(e.lower() for e in a.suggested_reviewers or []),
-        )
-        for a in applications
-    ]
-
-
-def conflict_reason(*, reviewer: User, application: Application) -> str | None:
-    """Why ``reviewer`` may not review ``application`` (a code of ``assignment.CONFLICT_TYPES``), or ``None``."""
-    facts = _reviewer_facts(application.call, [reviewer])[0]
-    app_facts = _application_facts([application])[0]
-    return assignment_rules.conflict_reason(facts, app_facts)
-
-
-def assignable_reviewers(*, application: Application) -> list[tuple[User, str | None, int, int]]:
-    """For assigning by hand: each reviewer with the reason they cannot take it (or None), load and max load."""
-    reviewers = reviewer_pool()
-    facts = _reviewer_facts(application.call, reviewers)
-    app_facts = _application_facts([application])[0]
-    result = []
-    for reviewer, f in zip(reviewers, facts, strict=True):
-        reason = assignment_rules.conflict_reason(f, app_facts)
-        if reason is None and reviewer.pk in app_facts.excluded_reviewer_ids:
-            reason = ALREADY
-        elif reason is None and not f.available:
-            reason = "unavailable"
-        elif reason is None and f.load >= f.max_load:
-            reason = "max_load"
-        result.append((reviewer, reason, f.load, f.max_load))
-    return result
-
-
-def reviewer_declarations(*, user: User):
-    """The reviewer's own publications, affiliations and relationships (only they see them)."""
-    return {
-        "publications": list(Publication.objects.filter(user=user)),
-        "affiliations": list(Affiliation.objects.filter(user=user).select_related("organisation")),
-        "relationships": list(DeclaredRelationship.objects.filter(reviewer=user).select_related("person")),
-    }
-
+from reviews.models import CallAffinity, CallMatchingSetting, MatchingObjective, Publication
+from reviews.selectors.conflicts import ALREADY, facts_of_applications, facts_of_reviewers, reviewer_pool
 
 # --- Affinity documents ------------------------------------------------------------------------------------------
 
@@ -179,13 +25,20 @@ def reviewer_declarations(*, user: User):
 def _applications_in_review(call: Call) -> list[Application]:
     return list(
         Application.objects.filter(call=call, status=Status.IN_REVIEW)
-        .select_related("call__access_mode", "organisation")
+        .select_related("call__access_mode", "organisation", "form_version")
         .order_by("pk")
     )
 
 
+def _scientific_answers(application: Application) -> list[str]:
+    """Answers to the questions that the application's form version marks as scientific."""
+    questions = application.form_version.questions if application.form_version_id else []
+    return scientific_answers(questions, application.answers or {})
+
+
 def affinity_documents(*, call: Call, applications=None, reviewers=None):
-    """The texts the affinities are computed from: the call's applications in review and the reviewer pool."""
+    """The texts the affinities are computed from: the call's applications in review (with the answers to the
+    call's scientific questions) and the reviewer pool."""
     applications = _applications_in_review(call) if applications is None else applications
     reviewers = reviewer_pool() if reviewers is None else reviewers
     labels = dict(AIDomain.choices)
@@ -198,7 +51,11 @@ def affinity_documents(*, call: Call, applications=None, reviewers=None):
         affinity_rules.Document(
             a.pk,
             affinity_rules.application_text(
-                title=a.title, abstract=a.abstract, keywords=a.keywords, domain_label=str(labels.get(a.ai_domain, ""))
+                title=a.title,
+                abstract=a.abstract,
+                keywords=a.keywords,
+                domain_label=str(labels.get(a.ai_domain, "")),
+                answers=_scientific_answers(a),
             ),
             frozenset([a.ai_domain] if a.ai_domain else []),
         )
@@ -304,8 +161,8 @@ def suggestion_report(*, call: Call, application_ids: list[int] | None = None) -
     all_apps = _applications_in_review(call) if application_ids is not None else applications
     app_docs, reviewer_docs = affinity_documents(call=call, applications=all_apps, reviewers=reviewers)
     stored = fresh_affinity(call=call, app_docs=app_docs, reviewer_docs=reviewer_docs)
-    reviewer_facts = _reviewer_facts(call, reviewers)
-    app_facts = _application_facts(applications)
+    reviewer_facts = facts_of_reviewers(call, reviewers)
+    app_facts = facts_of_applications(applications)
     scores = (
         _stored_scores(stored, [a.pk for a in applications], [r.pk for r in reviewers])
         if stored

@@ -3,7 +3,7 @@ adds a fixed share, the phrases behind a match are shared terms, and the content
 
 import numpy as np
 
-from reviews.affinity import DOMAIN_WEIGHT, Document, compute, content_hash
+from reviews.affinity import DOMAIN_WEIGHT, Document, application_text, compute, content_hash
 
 APPS = [
     Document(1, "Protein folding with diffusion models for drug discovery", frozenset({"science"})),
@@ -41,3 +41,11 @@ def test_content_hash_follows_the_content_not_the_order():
     assert content_hash(APPS, REVIEWERS) == content_hash(APPS[::-1], REVIEWERS[::-1])
     edited = [APPS[0], Document(2, APPS[1].text + " and speech", APPS[1].domains)]
     assert content_hash(edited, REVIEWERS) != content_hash(APPS, REVIEWERS)
+
+
+def test_scientific_answers_join_the_application_text_and_none_leave_it_as_it_was():
+    fields = {"title": "Aurora-7B", "abstract": "An Estonian model.", "keywords": ["LLM"], "domain_label": "Language"}
+    assert application_text(**fields) == "Aurora-7B\nAn Estonian model.\nLLM\nLanguage"
+    assert application_text(**fields, answers=[]) == application_text(**fields)
+    with_answers = application_text(**fields, answers=["Speech recognition for Sami.", "Text, Audio"])
+    assert with_answers == "Aurora-7B\nAn Estonian model.\nSpeech recognition for Sami.\nText, Audio\nLLM\nLanguage"

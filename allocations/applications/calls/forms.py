@@ -207,6 +207,7 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
             "min_value",
             "max_value",
             "unit",
+            "scientific",
         ]
         help_texts = {
             "max_length": _("Short text only. Empty: 300."),

@@ -35,6 +35,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "max_value",
             "unit",
             "choices",
+            "scientific",
         ]
         read_only_fields = ["id", "position"]
         extra_kwargs = {"label": {"allow_blank": True, "validators": []}}

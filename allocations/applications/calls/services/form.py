@@ -19,6 +19,7 @@ from allocations.applications.answers import question_spec, slot_spec
 from allocations.applications.calls.services._common import lock_call, record, require_call_manager, require_not_closed
 from allocations.models import (
     CHOICE_KINDS,
+    SCIENTIFIC_KINDS,
     Call,
     CallDocumentSlot,
     CallEventKind,
@@ -39,6 +40,7 @@ QUESTION_FIELDS = (
     "max_value",
     "unit",
     "choices",
+    "scientific",
 )
 SLOT_FIELDS = ("name", "help_text", "required", "max_size_mb")
 MAX_QUESTIONS = 40
@@ -86,6 +88,8 @@ def _question_errors(question: CallQuestion) -> dict[str, list[str]]:
     if kind != QuestionKind.NUMBER:
         question.min_value = question.max_value = None
         question.unit = ""
+    if kind not in SCIENTIFIC_KINDS:
+        question.scientific = False
     return errors
 
 
