@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import unicodedata
 import zoneinfo
 from collections import defaultdict
 
@@ -41,8 +42,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9 ._-]+")
 
 
 def _clean(text: str, limit: int = 60) -> str:
-    """Text sacctmgr takes as a value (no quotes, commas or equals signs), collapsed and cut."""
-    return " ".join(_UNSAFE.sub(" ", text or "").split())[:limit]
+    """Text sacctmgr takes as a value (no quotes, commas or equals signs), collapsed and cut; accents are folded
+    ("Université" gives "Universite")."""
+    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return " ".join(_UNSAFE.sub(" ", folded).split())[:limit]
 
 
 def _slices(cluster: Cluster, today: dt.date) -> list[dict]:
@@ -125,7 +128,8 @@ def _desired_items(cluster: Cluster, today: dt.date) -> list[dict]:
             {
                 "name": name,
                 "description": _clean(f"{first['application__reference'] or ''} {first['application__title'] or ''}"),
-                "organization": _clean(organisation or ""),
+                # sacctmgr refuses an empty value: a name in another script keeps the application's reference.
+                "organization": _clean(organisation or "") or _clean(first["application__reference"] or "") or "-",
                 "gpu_minutes": seconds // 60,
                 "users": users,
                 "pending_terms": withheld,

@@ -149,3 +149,17 @@ def test_a_silent_agent_is_alerted_once(cluster, carol, django_capture_on_commit
         assert services.silent_clusters_alert(now=now) == [cluster.name]
         assert services.silent_clusters_alert(now=now) == []
     assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    ("legal_name", "expected"),
+    [("Université Côte d'Azur", "Universite Cote d Azur"), ("Ελληνικό Κέντρο Έρευνας", None)],
+)
+def test_the_organisation_is_a_value_sacctmgr_takes_whatever_its_script(team, cluster, legal_name, expected):
+    """sacctmgr refuses an empty Organization=: accents are folded, and a name in another script gives way to the
+    application's reference."""
+    organisation = team.application.organisation
+    organisation.short_name, organisation.legal_name = "", legal_name
+    organisation.save(update_fields=["short_name", "legal_name"])
+    (account,) = provisioning.desired_accounts(cluster=cluster)
+    assert account.organization == (expected or team.application.reference)
