@@ -125,11 +125,12 @@ def _check_versions(application: Application, changes: dict[str, tuple[int, dict
 
 def _apply_section(application: Application, section: str, values: dict, errors: dict[str, list[str]]) -> list[str]:
     """Set one section's values on ``application`` and collect its own checks' errors; returns the fields set."""
-    touched = [name for name in SECTION_FIELDS[section] if name in values]
+    touched = [name for name in SECTION_FIELDS[section] if name in values and name != "answers"]
     for name in touched:
         setattr(application, name, values[name])
-    if section == Section.QUESTIONS and "answers" in values:
+    if section == Section.QUESTIONS and "answers" in values:  # merged into the saved answers
         _merge_answers(application, values["answers"], errors)
+        touched.append("answers")
     if section == Section.PROJECT and "keywords" in values:
         application.keywords = _normalise_keywords(values["keywords"])
     if (
