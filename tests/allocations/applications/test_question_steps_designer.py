@@ -1,5 +1,5 @@
 """The call designer places each question in a step of the application form: a select on the question form, shown
-in the question list, checked by the service, frozen with the form version, kept by a clone, a
+in the question list and the preview, checked by the service, frozen with the form version, kept by a clone, a
 field of the API's questions; the up/down buttons keep the call's one order."""
 
 import importlib
@@ -82,7 +82,7 @@ def test_up_and_down_keep_the_calls_one_order_across_steps(carol, draft_call):
     assert second.pk in designer.working_questions(draft_call).values_list("pk", flat=True)
 
 
-def test_the_designer_selects_and_shows_the_step(manager, draft_call):
+def test_the_designer_selects_shows_and_previews_the_step(manager, draft_call):
     base = f"/staff/calls/{draft_call.slug}"
     page = manager.get(f"{base}/").content.decode()
     select = re.search(r'<select name="question-step"[^>]*>(.*?)</select>', page, re.S)
@@ -100,6 +100,8 @@ def test_the_designer_selects_and_shows_the_step(manager, draft_call):
     assert "in the step “Data and ethics”" in manager.get(f"{base}/").content.decode()
     edit = manager.get(f"{base}/questions/{question.pk}/").content.decode()
     assert re.search(r'<option value="ethics" selected>', edit)
+    preview = manager.get(f"{base}/preview/").content.decode()
+    assert re.search(r"<legend[^>]*>In the step “Data and ethics”</legend>", preview)
     response = manager.post(
         f"{base}/questions/{question.pk}/", {"kind": "yes_no", "label": "Will you publish?", "step": "nowhere"}
     )
