@@ -38,6 +38,7 @@ def question_spec(question) -> dict:
         "unit": question.unit,
         "choices": list(question.choices or []),
         "scientific": question.scientific,
+        "step": question.step,
     }
 
 

@@ -24,6 +24,19 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 SECTIONS = ("project", "team", "resources", "ethics", "attachments")
 WITH_QUESTIONS = ("project", "team", "resources", "ethics", "questions", "attachments")
+QUESTIONS_STEP = "questions"
+
+
+def question_step(question: dict) -> str:
+    """The step a question of a form version sits in: one of the steps with fields, else (versions frozen before
+    questions had a step) the "Call questions" step."""
+    step = question.get("step")
+    return step if step in REQUIRED else QUESTIONS_STEP
+
+
+def in_step(questions: list[dict], step: str) -> list[dict]:
+    """The questions of ``step``, in form order."""
+    return sorted((q for q in questions if question_step(q) == step), key=lambda q: (q.get("position", 0), q["id"]))
 
 
 def _blank(value) -> bool:
@@ -61,7 +74,8 @@ def completeness(
     """Missing field names per section (empty tuple = complete).
 
     ``form`` is the application's form version (its ``questions`` and ``document_slots``), if any: required
-    questions without an answer are missing as ``question:<id>``; when the form names document slots, each
+    questions without an answer are missing as ``question:<id>`` in the step they sit in (the "Call questions"
+    step is a section only when a question sits there); when the form names document slots, each
     required slot without a document (``slot_ids`` lists the slots with one) is missing as ``slot:<id>`` and the
     fixed technical annex and CV are not asked for.
     """
@@ -81,10 +95,13 @@ def completeness(
     questions = list(getattr(form, "questions", None) or [])
     slots = list(getattr(form, "document_slots", None) or [])
     answers = getattr(application, "answers", None) or {}
-    if questions:
-        missing["questions"] = tuple(
-            f"question:{q['id']}" for q in questions if q["required"] and _blank(answers.get(str(q["id"])))
-        )
+    own_step = any(question_step(q) == QUESTIONS_STEP for q in questions)
+    if own_step:
+        missing[QUESTIONS_STEP] = ()
+    for q in sorted(questions, key=lambda q: (q.get("position", 0), q["id"])):
+        if q["required"] and _blank(answers.get(str(q["id"]))):
+            step = question_step(q)
+            missing[step] = (*missing[step], f"question:{q['id']}")
     attachment_gaps = []
     if slots:
         attachment_gaps = [f"slot:{s['id']}" for s in slots if s["required"] and s["id"] not in slot_ids]
@@ -94,4 +111,4 @@ def completeness(
         if cv_count < 1:
             attachment_gaps.append("cv")
     missing["attachments"] = tuple(attachment_gaps)
-    return Completeness(missing=missing, sections=WITH_QUESTIONS if questions else SECTIONS)
+    return Completeness(missing=missing, sections=WITH_QUESTIONS if own_step else SECTIONS)

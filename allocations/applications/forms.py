@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from allocations.applications.question_forms import QuestionFieldsMixin, QuestionsStepForm, step_questions
 from allocations.models import (
     AccessMode,
     Application,
@@ -39,8 +40,9 @@ class ApplyForm(BootstrapFormMixin, forms.Form):
         self.fields["organisation"].queryset = organisations
 
 
-class SectionForm(BootstrapFormMixin, forms.ModelForm):
-    """A step of the application; ``version`` is the section's version when the form was loaded."""
+class SectionForm(QuestionFieldsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A step of the application; ``version`` is the section's version when the form was loaded. The call's
+    questions placed in this step follow the step's own fields; their answers are saved with the step."""
 
     section: str = ""
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -51,13 +53,25 @@ class SectionForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, instance=application, **kwargs)
         for field in self.fields.values():
             field.required = False  # drafts may be incomplete; submission checks completeness
+        self.add_questions(step_questions(application, self.section), application.answers)
 
     def _post_clean(self):
         # Model validation runs in the service (the same messages as the API); nothing to do here.
         pass
 
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        values = {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        if self.questions:
+            values["answers"] = self.answers()
+        return values
+
+    def unsaved_values(self) -> dict:
+        """The valid values that differ from the saved ones (answers compared as the service would store them)."""
+        values = {name: value for name, value in self.values().items() if name != "answers"}
+        values = {name: value for name, value in values.items() if getattr(self.application, name) != value}
+        if answers := self.changed_answers(self.application.answers):
+            values["answers"] = answers
+        return values
 
 
 class KeywordsField(forms.CharField):
@@ -200,11 +214,12 @@ class EthicsForm(SectionForm):
         )
 
 
-SECTION_FORMS: dict[str, type[SectionForm]] = {
+SECTION_FORMS: dict[str, type[SectionForm | QuestionsStepForm]] = {
     Section.PROJECT: ProjectForm,
     Section.TEAM: TeamForm,
     Section.RESOURCES: ResourcesForm,
     Section.ETHICS: EthicsForm,
+    Section.QUESTIONS: QuestionsStepForm,
 }
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, MembershipRole, User
 from accounts.roles import PlatformRole, has_role, is_allocation_admin
-from allocations.applications.completeness import Completeness, completeness
+from allocations.applications.completeness import Completeness, completeness, question_step
 from allocations.applications.workflow import Role, Status, transition_for
 from allocations.models import (
     SECTION_FIELDS,
@@ -151,13 +151,15 @@ def missing_label(application: Application, name: str) -> str:
     return field_label(name)
 
 
-def has_questions(application: Application) -> bool:
-    return bool(application.form_version_id and application.form_version.questions)
+def asks_in_questions_step(application: Application) -> bool:
+    questions = application.form_version.questions if application.form_version_id else []
+    return any(question_step(q) == Section.QUESTIONS for q in questions)
 
 
 def form_steps(application: Application) -> list[Section]:
-    """The steps of this application's form: the "Call questions" step only when its form version has questions."""
-    return [s for s in Section if s != Section.QUESTIONS or has_questions(application)]
+    """The steps of this application's form: the "Call questions" step only when its form version places a
+    question there (the others sit below the fields of their steps)."""
+    return [s for s in Section if s != Section.QUESTIONS or asks_in_questions_step(application)]
 
 
 def field_label(name: str) -> str:

@@ -22,7 +22,6 @@ from allocations.applications.forms import (
     SubmitForm,
     WithdrawForm,
 )
-from allocations.applications.question_forms import QuestionsForm
 from allocations.applications.team_views import one_more_row, team_context, team_formset
 from allocations.applications.workflow import Action, actions_for
 from allocations.models import Application, Attachment, ReaderRole, Section
@@ -88,20 +87,7 @@ def _step_context(application: Application, section: str) -> dict:
 
 
 def _section_form(application: Application, section: str, data):
-    if section == Section.QUESTIONS:
-        return QuestionsForm(
-            data,
-            questions=application.form_version.questions,
-            answers=application.answers,
-            version=application.questions_version,
-        )
     return SECTION_FORMS[section](data, application=application)
-
-
-def _section_values(form) -> dict:
-    if isinstance(form, QuestionsForm):
-        return {"answers": form.answers()}
-    return form.values()
 
 
 @login_required
@@ -134,7 +120,7 @@ def application_section(request, pk: int, section: str):
     if request.method == "POST":
         valid = form.is_valid() and (formset is None or formset.is_valid())
         if valid:
-            values = _section_values(form)
+            values = form.values()
             if formset is not None:
                 values["members"] = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("email")]
             try:
@@ -211,7 +197,7 @@ def _save_valid_fields(request, application: Application, section: str, form):
     could be saved (the team step, call questions, a conflict or the service's own refusal)."""
     if not isinstance(form, SectionForm) or section == Section.TEAM or form.non_field_errors():
         return None
-    values = {name: value for name, value in form.values().items() if getattr(application, name) != value}
+    values = form.unsaved_values()
     version = form.cleaned_data.get("version")
     if not values or version is None:
         return None

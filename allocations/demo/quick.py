@@ -92,7 +92,8 @@ def _gigafactories(stdout) -> list[Gigafactory]:
     return result
 
 
-# Each demo call asks 2-3 questions of its own and one required document, made through the designer's services.
+# Each demo call asks 2-3 questions of its own and one required document, made through the designer's services;
+# some questions sit in an existing step of the form (below its fields), the others in the "Call questions" step.
 QUESTIONS = {
     "playground": [
         {"kind": "single_choice", "label": "Which framework will you use?", "choices": ["PyTorch", "JAX", "Other"]},
@@ -107,11 +108,11 @@ QUESTIONS = {
         {"kind": "url", "label": "Link to your code repository", "required": False},
     ],
     "fast-lane": [
-        {"kind": "yes_no", "label": "Is the base model already trained?"},
+        {"kind": "yes_no", "label": "Is the base model already trained?", "step": "project"},
         {"kind": "long_text", "label": "Describe your fine-tuning data", "word_limit": 200, "scientific": True},
     ],
     "large-scale": [
-        {"kind": "yes_no", "label": "Will you publish the model weights?"},
+        {"kind": "yes_no", "label": "Will you publish the model weights?", "step": "ethics"},
         {"kind": "multiple_choice", "label": "Data modalities", "choices": ["Text", "Images", "Audio", "Video"]},
         {"kind": "date", "label": "Planned public release", "required": False},
     ],

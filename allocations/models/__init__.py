@@ -28,6 +28,7 @@ from allocations.models.call_forms import (
     CallFormVersion,
     CallQuestion,
     QuestionKind,
+    QuestionStep,
 )
 from allocations.models.calls import (
     AccessMode,
@@ -65,6 +66,7 @@ __all__ = [
     "GigafactoryStatus",
     "LegalBasis",
     "QuestionKind",
+    "QuestionStep",
     "ReaderRole",
     "ReferenceCounter",
     "ReminderKind",

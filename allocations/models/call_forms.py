@@ -23,8 +23,20 @@ CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOI
 SCIENTIFIC_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT, *CHOICE_KINDS})
 
 
+class QuestionStep(models.TextChoices):
+    """The steps of the application form a call question can sit in: the ones whose page carries fields (values
+    and labels as ``Section``'s), or the "Call questions" step of their own. Not the attachments or the review."""
+
+    PROJECT = "project", _("Project")
+    TEAM = "team", _("Team")
+    RESOURCES = "resources", _("Resources")
+    ETHICS = "ethics", _("Data and ethics")
+    QUESTIONS = "questions", _("Call questions")
+
+
 class CallQuestion(models.Model):
-    """A typed question of a call, shown in the "Call questions" step. Answers are keyed by the question's id.
+    """A typed question of a call, shown in its ``step`` of the application form: below that step's own fields, or
+    in the "Call questions" step (the default). Answers are keyed by the question's id, wherever it sits.
 
     A question that was part of a published form version is retired rather than deleted, so applications
     answering that version stay readable. The answers to a scientific question join the application's title and
@@ -47,6 +59,16 @@ class CallQuestion(models.Model):
         _("scientific"),
         default=False,
         help_text=_("Scientific: the answer is used to match reviewers (text and choice questions)."),
+    )
+    step = models.CharField(
+        _("step"),
+        max_length=20,
+        choices=QuestionStep.choices,
+        default=QuestionStep.QUESTIONS,
+        help_text=_(
+            "The step of the application form that asks it, below that step's own fields. “Call questions” is a "
+            "step of its own, shown only when a question is placed in it."
+        ),
     )
     retired = models.BooleanField(default=False)
 

@@ -1,7 +1,8 @@
-"""The call designer in Chromium: carol clones a call, adds a number question and a required "Technical annex",
-previews and publishes it, sees the rubric fixed and extends a cut-off; alice applies, is told inline that her
-request exceeds the call's maximum, fixes it, answers, uploads the annex and submits; bob, assigned, reads the
-answers and opens the annex, and with blind review on his page names neither alice nor her organisation."""
+"""The call designer in Chromium: carol clones a call, adds a number question, a yes/no question placed in the
+"Data and ethics" step and a required "Technical annex", previews and publishes it, sees the rubric fixed and
+extends a cut-off; alice applies, is told inline that her request exceeds the call's maximum, fixes it, answers
+(one question below the ethics step's fields), uploads the annex and submits; bob, assigned, reads the answers
+and opens the annex, and with blind review on his page names neither alice nor her organisation."""
 
 import datetime as dt
 import re
@@ -60,6 +61,12 @@ def test_design_apply_and_review_blind(page, cast, alice):
     page.fill("#id_question-max_value", "64")
     page.fill("#id_question-unit", "nodes")
     page.get_by_role("button", name="Add question").click()
+    page.get_by_text("Add a question").click()
+    page.select_option("#id_question-kind", "yes_no")
+    page.fill("#id_question-label", "Will you release the model weights?")
+    page.select_option("#id_question-step", "ethics")
+    page.get_by_role("button", name="Add question").click()
+    assert page.get_by_text("in the step “Data and ethics”").is_visible()
     page.get_by_text("Add a document").click()
     page.fill("#id_slot-name", "Technical annex")
     page.get_by_role("button", name="Add document").click()
@@ -67,6 +74,7 @@ def test_design_apply_and_review_blind(page, cast, alice):
     assert_accessible(page, "call-designer-detail")
     page.get_by_role("link", name="Preview as an applicant").click()
     assert page.get_by_label("Nodes at peak").is_visible()
+    assert page.get_by_role("group", name="Will you release the model weights?").is_visible()
     assert page.get_by_text("PDF, at most 10 MB").is_visible()
     assert_accessible(page, "call-designer-preview")
     page.go_back()
@@ -97,6 +105,11 @@ def test_design_apply_and_review_blind(page, cast, alice):
     page.get_by_label("Requested GPU-hours").fill("100000")
     page.get_by_role("button", name="Save", exact=True).click()
     assert page.get_by_text(re.compile("Saved at")).first.is_visible()
+    page.goto(f"/applications/{application.pk}/edit/ethics/")  # the weights question sits below the step's fields
+    assert_accessible(page, "application-step-with-call-questions")
+    page.get_by_role("group", name="Will you release the model weights?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text(re.compile("Saved at")).first.is_visible()
     page.goto(f"/applications/{application.pk}/edit/questions/")
     page.get_by_label("Nodes at peak").fill("16")
     page.get_by_role("button", name="Save and continue").click()
@@ -110,9 +123,8 @@ def test_design_apply_and_review_blind(page, cast, alice):
     page.get_by_label(re.compile("I declare that the information")).check()
     page.get_by_role("button", name="Submit the application").click()
     application.refresh_from_db()
-    assert application.status == Status.SUBMITTED and application.answers == {
-        str(application.form_version.questions[0]["id"]): "16"
-    }
+    nodes, weights = (str(q["id"]) for q in application.form_version.questions)
+    assert application.status == Status.SUBMITTED and application.answers == {nodes: "16", weights: True}
     page.context.clear_cookies()
 
     # bob, assigned and past the conflict declaration, reads the answers and opens the annex, blind.
@@ -120,6 +132,7 @@ def test_design_apply_and_review_blind(page, cast, alice):
     login_with_totp(page, bob)
     page.goto(f"/staff/reviews/assignments/{assignment.pk}/review/")
     assert page.get_by_text("16 nodes").is_visible()
+    assert page.get_by_text("Will you release the model weights?").is_visible()
     text = page.locator("main").inner_text()
     for hidden in (alice.full_name, alice.email, "Aurora AI", "annex-aurora-alice"):
         assert hidden not in text, hidden

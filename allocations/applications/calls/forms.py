@@ -208,6 +208,7 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
             "max_value",
             "unit",
             "scientific",
+            "step",
         ]
         help_texts = {
             "max_length": _("Short text only. Empty: 300."),
@@ -220,6 +221,7 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = QuestionKind.choices
+        self.fields["step"].required = False  # left out: a new question goes to "Call questions", an edited one stays
         if self.instance.pk:
             self.initial["choices"] = "\n".join(self.instance.choices or [])
 
@@ -233,6 +235,8 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
         ]
         values["help_text"] = values["help_text"] or ""
         values["unit"] = values["unit"] or ""
+        if not values["step"]:
+            del values["step"]
         return values
 
 

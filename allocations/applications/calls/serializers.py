@@ -36,6 +36,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "unit",
             "choices",
             "scientific",
+            "step",
         ]
         read_only_fields = ["id", "position"]
         extra_kwargs = {"label": {"allow_blank": True, "validators": []}}

@@ -24,7 +24,7 @@ from allocations.applications.calls.forms import (
     QuestionForm,
     SlotForm,
 )
-from allocations.applications.question_forms import QuestionsForm
+from allocations.applications.question_forms import preview_forms
 from allocations.models import Call, CallStatus
 from portal.forms import apply_service_errors
 
@@ -158,7 +158,7 @@ def call_designer_preview(request, slug: str):
         "allocations/designer/preview.html",
         {
             "call": call,
-            "form": QuestionsForm(questions=questions),
+            "steps": preview_forms(questions),
             "slots": [slot_spec(s) for s in designer.working_slots(call)],
         },
     )

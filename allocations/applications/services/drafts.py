@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Organisation, User
 from allocations.applications import selectors
 from allocations.applications.answers import clean_answers
+from allocations.applications.completeness import in_step
 from allocations.applications.limits import resource_limit_errors
 from allocations.applications.pdf import check_pdf
 from allocations.applications.services._common import (
@@ -90,10 +91,13 @@ def _team_members(application: Application, members: list[dict]) -> None:
     )
 
 
-def _merge_answers(application: Application, answers, errors: dict[str, list[str]]) -> None:
+def _merge_answers(application: Application, section: str, answers, errors: dict[str, list[str]]) -> None:
     """Check answers to the call's questions (keyed by question id) against the application's form version and
-    merge them into the saved ones; an empty answer removes one."""
+    merge them into the saved ones; an empty answer removes one. A step saves the answers of its own questions;
+    the "Call questions" section (the API's ``answers``) those of any question of the form."""
     questions = application.form_version.questions if application.form_version_id else []
+    if section != Section.QUESTIONS:
+        questions = in_step(questions, section)
     if not isinstance(answers, dict):
         errors["answers"].append(_("Give the answers keyed by question id."))
         return
@@ -125,11 +129,12 @@ def _check_versions(application: Application, changes: dict[str, tuple[int, dict
 
 def _apply_section(application: Application, section: str, values: dict, errors: dict[str, list[str]]) -> list[str]:
     """Set one section's values on ``application`` and collect its own checks' errors; returns the fields set."""
-    touched = [name for name in SECTION_FIELDS[section] if name in values]
+    touched = [name for name in SECTION_FIELDS[section] if name in values and name != "answers"]
     for name in touched:
         setattr(application, name, values[name])
-    if section == Section.QUESTIONS and "answers" in values:
-        _merge_answers(application, values["answers"], errors)
+    if "answers" in values:  # merged into the saved answers, which may belong to other steps
+        _merge_answers(application, section, values["answers"], errors)
+        touched.append("answers")
     if section == Section.PROJECT and "keywords" in values:
         application.keywords = _normalise_keywords(values["keywords"])
     if (
@@ -155,8 +160,9 @@ def application_update(*, application_id: int, by: User, changes: dict[str, tupl
     """Save one or more sections of a draft: ``{section: (version_loaded, values)}``.
 
     Members of the organisation may edit drafts. A section whose version moved on since it was loaded is
-    refused with ``SectionConflict`` (nothing is saved); field errors raise ``ValidationError``. Incomplete
-    answers are fine here; completeness and bounds are checked at submission.
+    refused with ``SectionConflict`` (nothing is saved); field errors raise ``ValidationError``. A section's
+    ``values`` may carry ``answers`` to the call's questions placed in that step. Incomplete answers are fine
+    here; completeness and bounds are checked at submission.
     """
     with transaction.atomic():
         application = _lock(application_id)

@@ -93,6 +93,17 @@ def test_an_optional_question_may_stay_unanswered(carol, alice, alice_org, draft
     services.application_submit(application_id=application.pk, by=alice, declaration=True)
 
 
+def test_saving_some_answers_keeps_the_others(carol, alice, alice_org, draft_call):
+    first = add_question(draft_call, carol, QuestionKind.YES_NO)
+    second = add_question(draft_call, carol, QuestionKind.DATE)
+    publish(draft_call, carol)
+    application = services.application_create(call=draft_call, organisation=alice_org, by=alice)
+    application = save_answers(application, alice, {str(first.pk): "yes"})
+    save_answers(application, alice, {str(second.pk): "2027-03-31"})
+    application.refresh_from_db()
+    assert application.answers == {str(first.pk): True, str(second.pk): "2027-03-31"}
+
+
 def test_unknown_question_ids_are_refused(carol, alice, alice_org, draft_call):
     add_question(draft_call, carol, QuestionKind.YES_NO)
     publish(draft_call, carol)

@@ -27,6 +27,7 @@ from allocations.models import (
     CallQuestion,
     CallStatus,
     QuestionKind,
+    QuestionStep,
 )
 
 QUESTION_FIELDS = (
@@ -41,6 +42,7 @@ QUESTION_FIELDS = (
     "unit",
     "choices",
     "scientific",
+    "step",
 )
 SLOT_FIELDS = ("name", "help_text", "required", "max_size_mb")
 MAX_QUESTIONS = 40
@@ -62,6 +64,8 @@ def _question_errors(question: CallQuestion) -> dict[str, list[str]]:
         return {"kind": [_("Choose a question type.")]}
     if not (question.label or "").strip():
         errors["label"] = [_("Write the question.")]
+    if question.step not in QuestionStep.values:
+        errors["step"] = [_("Choose the step of the form that asks it.")]
     kind = question.kind
     if kind == QuestionKind.SHORT_TEXT and question.max_length is not None and not 1 <= question.max_length <= 1000:
         errors["max_length"] = [_("Give a maximum length between 1 and 1,000 characters.")]
@@ -115,7 +119,8 @@ def _next_position(queryset) -> int:
 
 def question_save(*, call_id: int, by: User, values: dict, question_id: int | None = None) -> CallQuestion:
     """Add a question (``question_id`` empty) or change one. The kind's settings are checked; settings that do
-    not apply to the kind are cleared."""
+    not apply to the kind are cleared. Its ``step`` places it in the application form; its position stays in the
+    call's one order (which also orders the questions within a step)."""
     with transaction.atomic():
         call = _editable(call_id, by)
         if question_id is None:
