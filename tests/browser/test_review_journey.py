@@ -127,6 +127,12 @@ def test_review_journey(page, journey, alice):
     rows = page.locator("tbody tr")
     assert rows.nth(0).get_attribute("data-application") == str(journey["other"].pk)
     assert_accessible(page, "reviews-panel")
+    # The panel reads each application's reviews (with the confidential comments) and the reply before ranking.
+    page.locator(f'tr[data-application="{application.pk}"]').get_by_role("link", name="Reviews and reply").click()
+    assert page.get_by_text("Bob's confidential note: fund it.").is_visible()
+    assert page.locator(".reply-text").is_visible()
+    assert_accessible(page, "reviews-panel-application")
+    page.go_back()
     row = page.locator(f'tr[data-application="{application.pk}"]')
     row.get_by_text("Move or decide").click()
     row.get_by_label("New position").fill("1")
