@@ -15,8 +15,9 @@ from rest_framework.response import Response
 
 from allocations.capacity import selectors, services
 from allocations.capacity.api_awards import AwardSerializer, AwardViewSet, DirectAwardSerializer
+from allocations.capacity.selectors.awards import application_id_by_reference
 from allocations.capacity.services.direct import may_award_from, require_mfa
-from allocations.models import Application, Gigafactory
+from allocations.models import Gigafactory
 from allocations.models.capacity import (
     POLICY_CHOICES,
     AllocationResult,
@@ -239,15 +240,10 @@ class PoolViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = DirectAwardSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        application_id = (
-            Application.objects.filter(reference__iexact=data["application"].strip())
-            .values_list("pk", flat=True)
-            .first()
-        )
         try:
             award = services.award_direct(
                 pool_id=pool.pk,
-                application_id=application_id or 0,
+                application_id=application_id_by_reference(data["application"]) or 0,
                 hours=data["hours"],
                 justification=data["justification"],
                 by=request.user,

@@ -23,7 +23,6 @@ from allocations.applications.workflow import Role
 from allocations.capacity import candidates, selectors, services
 from allocations.capacity.forms import DirectAwardForm, PeriodForm, RespondForm, RunForm, SplitForm
 from allocations.capacity.selectors import awards as award_selectors
-from allocations.models import Application
 from allocations.models.capacity import AllocationResult, AllocationRun, CapacityPeriod, Grant, GrantStatus, Pool
 from allocations.terms.selectors import pending_versions
 from allocations.terms.services import TermsNotAccepted
@@ -338,13 +337,10 @@ def partner_award_create(request, partner_pool_pk: int):
     form = DirectAwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        application_id = (
-            Application.objects.filter(reference__iexact=data["reference"].strip()).values_list("pk", flat=True).first()
-        )
         try:
             award = services.award_direct(
                 pool_id=pool.pk,
-                application_id=application_id or 0,
+                application_id=award_selectors.application_id_by_reference(data["reference"]) or 0,
                 hours=data["hours"],
                 justification=data["justification"],
                 by=request.user,

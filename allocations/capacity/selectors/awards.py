@@ -82,6 +82,12 @@ def partner_pools_for_user(*, user: User) -> QuerySet[Pool]:
     return pools.order_by("-period__starts_on", "period__gigafactory__name", "partner__name")
 
 
+def application_id_by_reference(reference: str) -> int | None:
+    """The id of the application with this reference (case and surrounding spaces ignored), for a direct award
+    named by reference on the page and the API; ``None`` when there is none."""
+    return Application.objects.filter(reference__iexact=(reference or "").strip()).values_list("pk", flat=True).first()
+
+
 def partner_awards_for_user(*, user: User) -> QuerySet[Award]:
     """Direct awards from partner pools: allocation admins see all, a partner's contacts their partner's."""
     awards = Award.objects.filter(kind=PoolKind.PARTNER).select_related(
