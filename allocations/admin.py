@@ -18,6 +18,7 @@ from allocations.models import (
 )
 from audit.admin import AuditedAdminMixin
 from audit.models import ObjectType
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(Gigafactory)
@@ -131,21 +132,12 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApplicationEvent)
-class ApplicationEventAdmin(admin.ModelAdmin):
+class ApplicationEventAdmin(ReadOnlyAdmin):
     """Append-only: readable, never editable or deletable."""
 
     list_display = ["application", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["action", "to_status"]
     search_fields = ["application__reference", "actor__email", "comment"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApplicationMember)

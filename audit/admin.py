@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from audit.models import AuditEvent
 from audit.services import SECRET_FIELDS, jsonable, record
+from portal.admin import ReadOnlyAdmin
 
 
 def form_changes(form, *, created: bool) -> dict:
@@ -84,18 +85,9 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "object_label"]
     list_filter = ["object_type", "action"]
     search_fields = ["object_id", "object_label", "actor__email"]
     list_select_related = ["actor"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ transfers change only through ``ledger.services.transfers_create``)."""
 from django.contrib import admin
 
 from ledger.models import Account, Fund, Ledger, Partner, Tranche, Transfer
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(Partner)
@@ -70,7 +71,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "code",
@@ -86,12 +87,3 @@ class TransferAdmin(admin.ModelAdmin):
     search_fields = ["id", "user_data", "debit_account__name", "credit_account__name"]
     list_select_related = ["debit_account", "credit_account", "created_by"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

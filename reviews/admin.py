@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin
 from reviews.models import (
     DeclaredConflict,
     EligibilityCheck,
@@ -14,17 +15,6 @@ from reviews.models import (
     ReviewReminder,
     RightToReply,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewerProfile)

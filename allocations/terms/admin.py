@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from allocations.models.terms import TermsAcceptance, TermsStatus, TermsVersion
 from allocations.terms import services
+from portal.admin import ReadOnlyAdmin
 
 TEXTS = ["title", "body", "title_de", "body_de", "title_fr", "body_fr", "changes"]
 
@@ -64,17 +65,8 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(admin.ModelAdmin):
+class TermsAcceptanceAdmin(ReadOnlyAdmin):
     list_display = ["user", "version", "accepted_at", "language"]
     list_filter = ["version__kind", "version__gigafactory"]
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user", "version", "version__gigafactory"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

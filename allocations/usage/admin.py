@@ -16,17 +16,7 @@ from allocations.models.usage import (
     UsageRecord,
     UsageRecordRevision,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(Cluster)

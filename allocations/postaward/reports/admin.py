@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from allocations.models.reports import FinalReport, FinalReportReminder, Publication, ReleasedOutput
+from portal.admin import ReadOnlyAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -33,18 +34,9 @@ class ReminderInline(ReadOnlyInline):
 
 
 @admin.register(FinalReport)
-class FinalReportAdmin(admin.ModelAdmin):
+class FinalReportAdmin(ReadOnlyAdmin):
     list_display = ["award", "due_on", "status", "submitted_at"]
     list_filter = ["status", "due_on"]
     search_fields = ["award__application__reference", "award__application__title"]
     raw_id_fields = ["award", "submitted_by"]
     inlines = [PublicationInline, ReleasedOutputInline, ReminderInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
