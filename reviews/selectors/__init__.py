@@ -37,6 +37,7 @@ from reviews.selectors._common import (  # noqa: F401 (re-exported)
     _reviews_prefetch,
     criteria_of,
     latest_submitted,
+    latest_submitted_reviews,
     pure_criteria,
     review_scores,
 )
@@ -168,24 +169,10 @@ def reviews_for_applicant(*, application: Application) -> list[AnonymisedReview]
     reviewer's identity, never the confidential comment. Empty until the reviews are complete."""
     if application.status not in REVIEWS_VISIBLE:
         return []
-    criteria = list(RubricCriterion.objects.filter(call_id=application.call_id).order_by("position", "id"))
-    reviews = Review.objects.filter(assignment__application=application, status=ReviewStatus.SUBMITTED).order_by(
-        "assignment_id", "version"
-    )
-    latest: dict[int, Review] = {}
-    for review in reviews.only("assignment_id", "version", "scores", "comment_for_applicant", "status"):
-        latest[review.assignment_id] = review
-    result = []
-    for n, review in enumerate(latest.values(), start=1):
-        scores = review_scores(review)
-        result.append(
-            AnonymisedReview(
-                label=_("Reviewer %(n)d") % {"n": n},
-                scores=[(c.name, scores[c.pk]) for c in criteria if c.pk in scores],
-                comment=review.comment_for_applicant,
-            )
-        )
-    return result
+    return [
+        AnonymisedReview(label=_("Reviewer %(n)d") % {"n": n}, scores=scores, comment=review.comment_for_applicant)
+        for n, (review, scores) in enumerate(latest_submitted_reviews(application), start=1)
+    ]
 
 
 def reply_window(*, application: Application) -> RightToReply | None:

@@ -53,3 +53,25 @@ def latest_submitted(reviews) -> Review | None:
 
 def _reviews_prefetch() -> Prefetch:
     return Prefetch("reviews", queryset=Review.objects.order_by("version"))
+
+
+def latest_submitted_reviews(application, *, with_reviewer: bool = False) -> list[tuple[Review, list[tuple[str, int]]]]:
+    """Each assignment's latest submitted review of ``application``, in assignment order, with its scores named by
+    the call's rubric criteria in order. ``with_reviewer`` also loads each review's assignment and reviewer (staff
+    reads); without it only the fields an applicant may read are loaded."""
+    criteria = list(RubricCriterion.objects.filter(call_id=application.call_id).order_by("position", "id"))
+    reviews = Review.objects.filter(assignment__application=application, status=ReviewStatus.SUBMITTED).order_by(
+        "assignment_id", "version"
+    )
+    if with_reviewer:
+        reviews = reviews.select_related("assignment__reviewer")
+    else:
+        reviews = reviews.only("assignment_id", "version", "scores", "comment_for_applicant", "status")
+    latest: dict[int, Review] = {}
+    for review in reviews:
+        latest[review.assignment_id] = review
+    named = []
+    for review in latest.values():
+        scores = review_scores(review)
+        named.append((review, [(c.name, scores[c.pk]) for c in criteria if c.pk in scores]))
+    return named

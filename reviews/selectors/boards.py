@@ -23,6 +23,7 @@ from reviews.selectors._common import (
     _reviews_prefetch,
     criteria_of,
     latest_submitted,
+    latest_submitted_reviews,
     pure_criteria,
     review_scores,
 )
@@ -127,30 +128,17 @@ class PanelReview:
 def reviews_for_panel(*, application: Application) -> list[PanelReview]:
     """The application's submitted reviews, each in its latest version, with the reviewer's name, the scores and
     both comments, in assignment order: for call managers preparing the panel (never shown to the applicant)."""
-    criteria = list(RubricCriterion.objects.filter(call_id=application.call_id).order_by("position", "id"))
-    assignments = (
-        ReviewAssignment.objects.filter(application=application)
-        .select_related("reviewer")
-        .prefetch_related(_reviews_prefetch())
-        .order_by("pk")
-    )
-    result = []
-    for assignment in assignments:
-        review = latest_submitted(assignment.reviews.all())
-        if review is None:
-            continue
-        scores = review_scores(review)
-        result.append(
-            PanelReview(
-                reviewer=assignment.reviewer,
-                version=review.version,
-                submitted_at=review.submitted_at,
-                scores=[(c.name, scores[c.pk]) for c in criteria if c.pk in scores],
-                comment_for_applicant=review.comment_for_applicant,
-                comment_for_panel=review.comment_for_panel,
-            )
+    return [
+        PanelReview(
+            reviewer=review.assignment.reviewer,
+            version=review.version,
+            submitted_at=review.submitted_at,
+            scores=scores,
+            comment_for_applicant=review.comment_for_applicant,
+            comment_for_panel=review.comment_for_panel,
         )
-    return result
+        for review, scores in latest_submitted_reviews(application, with_reviewer=True)
+    ]
 
 
 @dataclass
