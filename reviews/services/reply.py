@@ -11,7 +11,7 @@ from accounts.models import User
 from allocations.applications import selectors as application_selectors
 from allocations.applications.services import application_transition, brussels_time
 from allocations.applications.workflow import Action, Role, Status
-from allocations.models import Application, Call
+from allocations.models import Application
 from portal.emails import queue_templated_email
 from reviews import selectors
 from reviews.models import (
@@ -33,13 +33,12 @@ def reply_window_open(*, application_id: int, by: User | None, now=None, days: i
     now = now or timezone.now()
     with transaction.atomic():
         application = application_transition(application_id=application_id, action=Action.OPEN_REPLY, by=by, now=now)
+        application = Application.objects.select_related("pi", "call").get(pk=application.pk)
         if days is None:
-            days = Call.objects.filter(pk=application.call_id).values_list("reply_window_days", flat=True).get()
-            days = days or REPLY_DAYS
+            days = application.call.reply_window_days or REPLY_DAYS
         window = RightToReply.objects.create(
             application=application, opened_at=now, deadline=now + dt.timedelta(days=days)
         )
-        application = Application.objects.select_related("pi").get(pk=application.pk)
         if application.pi is not None:
             queue_templated_email(
                 to=[application.pi.email],
