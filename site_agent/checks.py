@@ -1,4 +1,5 @@
-"""Checks of the cluster's Slurm configuration that the portal's limits rely on (standard library only).
+"""Checks of the cluster's Slurm configuration that the portal's limits rely on (pure: the agent reads
+``scontrol show config`` and passes its lines here).
 
 The GPU limit the agent sets, ``GrpTRESMins=gres/gpu=N``, is the minutes granted so far, and Slurm compares it
 with the usage it has accumulated on the association. Slurm decays that usage by ``PriorityDecayHalfLife`` and
@@ -8,7 +9,6 @@ their grant. The cluster must therefore run with ``PriorityDecayHalfLife=0`` and
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 NO_DECAY = ("00:00:00", "0", "0-00:00:00")
@@ -46,15 +46,3 @@ def scontrol_for(sacctmgr: str) -> str:
     """``scontrol`` beside the configured ``sacctmgr`` (or on the PATH when sacctmgr is given by name)."""
     path = Path(sacctmgr)
     return str(path.with_name("scontrol")) if path.parent != Path() else "scontrol"
-
-
-def check_cluster(sacctmgr: str, timeout: float) -> list[str]:
-    """Read ``scontrol show config`` and return the warnings; a failed read is itself a warning."""
-    argv = [scontrol_for(sacctmgr), "show", "config"]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return [f"could not check the Slurm configuration ({' '.join(argv)}: {error})"]
-    if done.returncode != 0:
-        return [f"could not check the Slurm configuration ({' '.join(argv)} exited {done.returncode})"]
-    return usage_decay_warnings(parse_config(done.stdout.splitlines()))

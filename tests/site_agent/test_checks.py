@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from site_agent import checks
+from site_agent import agent, checks
+from site_agent.config import Config
 
 DEFAULTS = """Configuration data as of 2026-12-07T10:00:00
 PriorityDecayHalfLife   = 7-00:00:00
@@ -35,10 +36,13 @@ def test_scontrol_is_found_beside_sacctmgr():
 
 
 def test_a_missing_scontrol_is_a_warning_not_a_crash(tmp_path):
-    (warning,) = checks.check_cluster(str(tmp_path / "sacctmgr"), timeout=5)
+    missing = str(tmp_path / "sacctmgr")
+    config = Config(portal_url="https://portal.example.eu", cluster="leo", token="t", sacctmgr=missing)
+    (warning,) = agent.config_warnings(config)
     assert warning.startswith("could not check the Slurm configuration")
 
 
 @pytest.mark.slurm
 def test_the_testbed_keeps_association_usage_as_the_limits_need():
-    assert checks.check_cluster(shutil.which("sacctmgr") or "sacctmgr", timeout=30) == []
+    config = Config(portal_url="http://127.0.0.1", cluster="gapcluster", token="t", sacctmgr=shutil.which("sacctmgr"))
+    assert agent.config_warnings(config) == []
