@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import login_staff
 from tests.factories import ApplicationFactory, CallFactory, fill_application
 
 
@@ -46,3 +47,9 @@ def _private_media(settings, tmp_path):
         **settings.STORAGES,
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "media")}},
     }
+
+
+@pytest.fixture
+def manager(client, carol):
+    """carol (call manager) signed in with a session that passed TOTP, as the call designer's pages need."""
+    return login_staff(client, carol)

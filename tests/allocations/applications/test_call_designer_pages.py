@@ -3,25 +3,16 @@ who may open them."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from allocations.models import Call, CallEvent, CallEventKind, CallStatus
-from tests.conftest import activate_totp, mark_session_mfa_passed
+from tests.conftest import activate_totp
 from tests.factories import CallFactory, GigafactoryFactory
 from tests.factories.allocations import access_mode
 
 
 def local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
-@pytest.fixture
-def manager(client, carol):
-    activate_totp(carol)
-    client.force_login(carol)
-    mark_session_mfa_passed(client, carol)
-    return client
 
 
 def test_mfa_is_needed(client, carol):

@@ -10,20 +10,12 @@ import pytest
 from allocations.applications.calls import services as designer
 from allocations.models import CallQuestion, QuestionKind
 from tests.allocations.applications.test_call_designer import NOW, make
-from tests.conftest import activate_totp, mark_session_mfa_passed, staff_api_client
+from tests.conftest import staff_api_client
 
 
 @pytest.fixture
 def draft_call(carol):
     return make(carol)
-
-
-@pytest.fixture
-def manager(client, carol):
-    activate_totp(carol)
-    client.force_login(carol)
-    mark_session_mfa_passed(client, carol)
-    return client
 
 
 def add(call, carol, **values) -> CallQuestion:
